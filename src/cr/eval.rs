@@ -1,0 +1,493 @@
+//! Forward evaluation of a graph.
+//!
+//! Every node's value is computed from its arguments' values. Eigendecompositions are cached per
+//! argument node so that a spectral value and its gradient share one decomposition.
+
+use super::graph::{Graph, NodeId, Op, Spectral, Unary};
+use super::linalg::{gen_eig, herm_eig, matmul_into, HermEig};
+use crate::model::{Shape, Tensor};
+use faer::Accum;
+use num_complex::Complex64 as C64;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// An evaluation failure at a node (e.g. a non-Hermitian argument of an eigenvalue function).
+#[derive(Clone, Debug, PartialEq)]
+pub struct EvalError {
+    /// The node where it happened.
+    pub node: NodeId,
+    /// What went wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for EvalError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+impl std::error::Error for EvalError {}
+
+/// Relative tolerance on ‖A − Aᴴ‖_F / ‖A‖_F for arguments of eigenvalue functions (contract §2).
+pub const HERMITIAN_TOL: f64 = 1e-8;
+
+/// The values of a graph's nodes at one point, with cached decompositions.
+#[derive(Default)]
+pub struct Values {
+    pub(crate) vals: Vec<Option<Arc<Tensor>>>,
+    pub(crate) eigs: HashMap<NodeId, Arc<HermEig>>,
+}
+
+impl Values {
+    /// The value of a node, if it was evaluated.
+    pub fn get(&self, id: NodeId) -> Option<&Tensor> {
+        self.vals.get(id).and_then(|v| v.as_deref())
+    }
+    pub(crate) fn arc(&self, id: NodeId) -> Result<&Arc<Tensor>, EvalError> {
+        self.vals
+            .get(id)
+            .and_then(|v| v.as_ref())
+            .ok_or_else(|| EvalError {
+                node: id,
+                message: "internal: node used before evaluation".into(),
+            })
+    }
+    /// The (cached) eigendecomposition of a node's Hermitian part.
+    pub(crate) fn eig(&mut self, id: NodeId) -> Result<Arc<HermEig>, EvalError> {
+        if let Some(e) = self.eigs.get(&id) {
+            return Ok(e.clone());
+        }
+        let a = self.arc(id)?.clone();
+        let e = Arc::new(herm_eig(a.as_mat()).map_err(|m| EvalError {
+            node: id,
+            message: m,
+        })?);
+        self.eigs.insert(id, e.clone());
+        Ok(e)
+    }
+    /// The (cached) generalized eigendecomposition of (A, B), keyed by the node that uses it.
+    pub(crate) fn gen_eig(&mut self, node: NodeId, a: NodeId, b: NodeId) -> Result<Arc<HermEig>, EvalError> {
+        let key = usize::MAX - node;
+        if let Some(e) = self.eigs.get(&key) {
+            return Ok(e.clone());
+        }
+        let (ta, tb) = (self.arc(a)?.clone(), self.arc(b)?.clone());
+        let e = Arc::new(gen_eig(ta.as_mat(), tb.as_mat()).map_err(|m| EvalError { node, message: m })?);
+        self.eigs.insert(key, e.clone());
+        Ok(e)
+    }
+}
+
+/// Evaluates nodes `0..=last` of `g` with variable values `vars` (one tensor per variable) and
+/// pullback seeds `seeds`.
+pub fn evaluate(
+    g: &Graph,
+    last: NodeId,
+    vars: &[Arc<Tensor>],
+    seeds: &[Arc<Tensor>],
+) -> Result<Values, EvalError> {
+    let mut values = Values {
+        vals: vec![None; g.len()],
+        eigs: HashMap::new(),
+    };
+    for id in 0..=last.min(g.len().saturating_sub(1)) {
+        let v = eval_node(g, id, &mut values, vars, seeds)?;
+        values.vals[id] = Some(v);
+    }
+    Ok(values)
+}
+
+fn err(node: NodeId, message: impl Into<String>) -> EvalError {
+    EvalError {
+        node,
+        message: message.into(),
+    }
+}
+
+fn map1(a: &Tensor, shape: Shape, f: impl Fn(C64) -> C64) -> Tensor {
+    Tensor::from_parts(shape, a.data().iter().map(|&x| f(x)).collect())
+}
+
+fn map2(a: &Tensor, b: &Tensor, shape: Shape, f: impl Fn(C64, C64) -> C64) -> Tensor {
+    Tensor::from_parts(
+        shape,
+        a.data()
+            .iter()
+            .zip(b.data())
+            .map(|(&x, &y)| f(x, y))
+            .collect(),
+    )
+}
+
+/// Elementwise function value; `real` selects real semantics (log and √ of negatives are NaN).
+pub fn unary_value(u: Unary, x: C64, real: bool) -> C64 {
+    let r = |v: f64| C64::new(v, 0.0);
+    match u {
+        Unary::Conj => x.conj(),
+        Unary::Real => r(x.re),
+        Unary::Imag => r(x.im),
+        Unary::Abs => r(x.norm()),
+        Unary::Abs2 => r(x.norm_sqr()),
+        Unary::Sign => {
+            let m = x.norm();
+            if m == 0.0 {
+                C64::new(0.0, 0.0)
+            } else {
+                x / m
+            }
+        }
+        Unary::Exp if real => r(x.re.exp()),
+        Unary::Exp => x.exp(),
+        Unary::Log if real => r(x.re.ln()),
+        Unary::Log => x.ln(),
+        Unary::Sqrt if real => r(x.re.sqrt()),
+        Unary::Sqrt => x.sqrt(),
+        Unary::Sin if real => r(x.re.sin()),
+        Unary::Sin => x.sin(),
+        Unary::Cos if real => r(x.re.cos()),
+        Unary::Cos => x.cos(),
+    }
+}
+
+/// u^p with integer powers computed exactly and real semantics for real-typed nodes.
+pub fn pow_value(x: C64, p: C64, real: bool) -> C64 {
+    if p.im == 0.0 && p.re.fract() == 0.0 && p.re.abs() <= 64.0 {
+        // p.re is an integer of magnitude ≤ 64, so the cast is exact.
+        return x.powi(p.re as i32);
+    }
+    if real {
+        return C64::new(x.re.powf(p.re), 0.0);
+    }
+    if x == C64::new(0.0, 0.0) {
+        return if p.re > 0.0 {
+            C64::new(0.0, 0.0)
+        } else {
+            C64::new(f64::INFINITY, 0.0)
+        };
+    }
+    x.powc(p)
+}
+
+/// op(A) for a matrix view, materialized in the given shape.
+pub fn transpose_value(a: &Tensor, conj: bool, shape: Shape) -> Tensor {
+    let (r, c) = (a.shape().rows(), a.shape().cols());
+    let d = a.data();
+    let mut out = Vec::with_capacity(r * c);
+    // result is c×r: entry (j, i) = a(i, j)
+    for i in 0..r {
+        for j in 0..c {
+            let v = d[i + j * r];
+            out.push(if conj { v.conj() } else { v });
+        }
+    }
+    Tensor::from_parts(shape, out)
+}
+
+/// [[0, A], [Aᴴ, 0]].
+pub fn embed_value(a: &Tensor) -> Tensor {
+    let (m, n) = (a.shape().rows(), a.shape().cols());
+    let s = m + n;
+    let mut out = Tensor::zeros(Shape::Matrix(s, s));
+    let d = out.data_mut();
+    for j in 0..n {
+        for i in 0..m {
+            let v = a.get(i, j);
+            d[i + (m + j) * s] = v;
+            d[(m + j) + i * s] = v.conj();
+        }
+    }
+    out
+}
+
+/// G₁₂ + G₂₁ᴴ for an (m+n)² matrix G, as an m×n value of `shape`.
+pub fn embed_adj_value(g: &Tensor, shape: Shape) -> Tensor {
+    let (m, n) = (shape.rows(), shape.cols());
+    let s = m + n;
+    let d = g.data();
+    let mut out = Vec::with_capacity(m * n);
+    for j in 0..n {
+        for i in 0..m {
+            out.push(d[i + (m + j) * s] + d[(m + j) + i * s].conj());
+        }
+    }
+    Tensor::from_parts(shape, out)
+}
+
+/// (A + Aᴴ)/2.
+pub fn herm_value(a: &Tensor) -> Tensor {
+    let n = a.shape().rows();
+    let mut out = a.clone();
+    let d = out.data_mut();
+    for j in 0..n {
+        for i in 0..n {
+            d[i + j * n] = (a.get(i, j) + a.get(j, i).conj()) * 0.5;
+        }
+    }
+    out
+}
+
+/// ‖A − Aᴴ‖_F / ‖A‖_F (0 for A = 0).
+pub fn hermitian_defect(a: &Tensor) -> f64 {
+    let n = a.shape().rows();
+    let (mut num, mut den) = (0.0, 0.0);
+    for j in 0..n {
+        for i in 0..n {
+            num += (a.get(i, j) - a.get(j, i).conj()).norm_sqr();
+            den += a.get(i, j).norm_sqr();
+        }
+    }
+    if den == 0.0 {
+        0.0
+    } else {
+        (num / den).sqrt()
+    }
+}
+
+/// Forward FFT (`inverse = false`, unnormalized) or inverse FFT (scaled by 1/n) of a vector.
+pub fn fft_value(data: &[C64], inverse: bool) -> Vec<C64> {
+    let n = data.len();
+    let mut buf = data.to_vec();
+    if n == 0 {
+        return buf;
+    }
+    let mut planner = rustfft::FftPlanner::<f64>::new();
+    let fft = if inverse {
+        planner.plan_fft_inverse(n)
+    } else {
+        planner.plan_fft_forward(n)
+    };
+    fft.process(&mut buf);
+    if inverse {
+        let s = 1.0 / n as f64;
+        buf.iter_mut().for_each(|x| *x *= s);
+    }
+    buf
+}
+
+fn arg(values: &Values, node: &super::graph::Node, k: usize) -> Result<Arc<Tensor>, EvalError> {
+    values.arc(node.args[k]).cloned()
+}
+
+fn eval_node(
+    g: &Graph,
+    id: NodeId,
+    values: &mut Values,
+    vars: &[Arc<Tensor>],
+    seeds: &[Arc<Tensor>],
+) -> Result<Arc<Tensor>, EvalError> {
+    let node = g.node(id);
+    let shape = node.ty.shape;
+    let real = node.ty.real;
+    let out = match &node.op {
+        Op::Var(i) => {
+            return vars
+                .get(*i)
+                .cloned()
+                .ok_or_else(|| err(id, format!("internal: variable {i} has no value")))
+        }
+        Op::Seed(i) => {
+            return seeds
+                .get(*i)
+                .cloned()
+                .ok_or_else(|| err(id, format!("internal: seed {i} has no value")))
+        }
+        Op::Const(t) => return Ok(t.clone()),
+        Op::Add => map2(&*arg(values, node, 0)?, &*arg(values, node, 1)?, shape, |x, y| x + y),
+        Op::Sub => map2(&*arg(values, node, 0)?, &*arg(values, node, 1)?, shape, |x, y| x - y),
+        Op::Neg => map1(&*arg(values, node, 0)?, shape, |x| -x),
+        Op::Scale(c) => {
+            let c = *c;
+            map1(&*arg(values, node, 0)?, shape, |x| c * x)
+        }
+        Op::EMul => map2(&*arg(values, node, 0)?, &*arg(values, node, 1)?, shape, |x, y| x * y),
+        Op::EDiv => {
+            if real {
+                map2(&*arg(values, node, 0)?, &*arg(values, node, 1)?, shape, |x, y| C64::new(x.re / y.re, 0.0))
+            } else {
+                map2(&*arg(values, node, 0)?, &*arg(values, node, 1)?, shape, complex_div)
+            }
+        }
+        Op::Unary(u) => {
+            let u = *u;
+            let arg_real = g.ty(node.args[0]).real;
+            map1(&*arg(values, node, 0)?, shape, |x| unary_value(u, x, arg_real))
+        }
+        Op::PowConst(p) => {
+            let p = *p;
+            let arg_real = g.ty(node.args[0]).real;
+            map1(&*arg(values, node, 0)?, shape, |x| pow_value(x, p, arg_real && p.im == 0.0))
+        }
+        Op::Broadcast(s) => {
+            let v = arg(values, node, 0)?.data()[0];
+            Tensor::from_parts(*s, vec![v; s.numel()])
+        }
+        Op::Sum => Tensor::scalar(arg(values, node, 0)?.data().iter().sum()),
+        Op::Norm2 => Tensor::scalar(C64::new(norm2(arg(values, node, 0)?.data()), 0.0)),
+        Op::MatMul(ta, tb) => {
+            let (x, y) = (arg(values, node, 0)?, arg(values, node, 1)?);
+            let mut out = Tensor::zeros(shape);
+            let (r, c) = (shape.rows(), shape.cols());
+            let m = faer::MatMut::from_column_major_slice_mut(out.data_mut(), r, c);
+            matmul_into(m, Accum::Replace, x.as_mat(), *ta, y.as_mat(), *tb);
+            out
+        }
+        Op::Transpose { conj } => transpose_value(&*arg(values, node, 0)?, *conj, shape),
+        Op::Diag => {
+            let v = arg(values, node, 0)?;
+            let mut out = Tensor::zeros(shape);
+            let r = shape.rows();
+            for (k, &x) in v.data().iter().enumerate() {
+                out.data_mut()[k + k * r] = x;
+            }
+            out
+        }
+        Op::DiagOf => {
+            let m = arg(values, node, 0)?;
+            let n = shape.numel();
+            Tensor::from_parts(shape, (0..n).map(|k| m.get(k, k)).collect())
+        }
+        Op::Gather(idx) => {
+            let v = arg(values, node, 0)?;
+            Tensor::from_parts(shape, idx.iter().map(|&k| v.data()[k]).collect())
+        }
+        Op::Scatter(idx) => {
+            let v = arg(values, node, 0)?;
+            let mut out = Tensor::zeros(shape);
+            for (&k, &x) in idx.iter().zip(v.data()) {
+                out.data_mut()[k] += x;
+            }
+            out
+        }
+        Op::Herm { check } => {
+            let m = arg(values, node, 0)?;
+            if *check {
+                let d = hermitian_defect(&m);
+                if d > HERMITIAN_TOL {
+                    return Err(err(
+                        id,
+                        format!(
+                            "the argument of an eigenvalue function is not Hermitian: ‖A − Aᴴ‖_F/‖A‖_F = {d:.3e} exceeds {HERMITIAN_TOL:.0e}"
+                        ),
+                    ));
+                }
+            }
+            herm_value(&m)
+        }
+        Op::Embed => embed_value(&*arg(values, node, 0)?),
+        Op::EmbedAdj => embed_adj_value(&*arg(values, node, 0)?, shape),
+        Op::SpectralValue(f) => {
+            let e = values.eig(node.args[0])?;
+            Tensor::scalar(C64::new(e.spectral_value(*f), 0.0))
+        }
+        Op::SpectralGrad(f) => {
+            let e = values.eig(node.args[0])?;
+            e.weighted(&e.spectral_weights(*f))
+        }
+        Op::EigvecMax => {
+            let e = values.eig(node.args[0])?;
+            let n = e.values.len();
+            let mut v: Vec<C64> = (0..n).map(|i| e.vectors[(i, n - 1)]).collect();
+            normalize_phase(&mut v);
+            Tensor::from_parts(shape, v)
+        }
+        Op::GenEigValue(max) => {
+            let e = values.gen_eig(id, node.args[0], node.args[1])?;
+            let f = if *max {
+                Spectral::Largest(1)
+            } else {
+                Spectral::Smallest(1)
+            };
+            Tensor::scalar(C64::new(e.spectral_value(f), 0.0))
+        }
+        Op::GenEigProj(max) => {
+            let e = values.gen_eig(id, node.args[0], node.args[1])?;
+            let n = e.values.len();
+            let k = if *max { n - 1 } else { 0 };
+            let mut out = Tensor::zeros(shape);
+            for j in 0..n {
+                for i in 0..n {
+                    out.data_mut()[i + j * n] = e.vectors[(i, k)] * e.vectors[(j, k)].conj();
+                }
+            }
+            out
+        }
+        Op::Fft => Tensor::from_parts(shape, fft_value(arg(values, node, 0)?.data(), false)),
+        Op::Ifft => Tensor::from_parts(shape, fft_value(arg(values, node, 0)?.data(), true)),
+        Op::Custom(c) => {
+            let args: Vec<Arc<Tensor>> = node
+                .args
+                .iter()
+                .map(|&k| values.arc(k).cloned())
+                .collect::<Result<_, _>>()?;
+            let refs: Vec<&Tensor> = args.iter().map(|t| t.as_ref()).collect();
+            let out = c.eval(&refs).map_err(|m| err(id, format!("{}: {m}", c.name())))?;
+            check_custom_shape(id, c.name(), &out, shape)?;
+            out
+        }
+        Op::CustomVjp(c, which) => {
+            let args: Vec<Arc<Tensor>> = node
+                .args
+                .iter()
+                .map(|&k| values.arc(k).cloned())
+                .collect::<Result<_, _>>()?;
+            let (adj, inputs) = args.split_last().ok_or_else(|| err(id, "internal: empty vjp"))?;
+            let refs: Vec<&Tensor> = inputs.iter().map(|t| t.as_ref()).collect();
+            let out = c
+                .vjp(&refs, adj, *which)
+                .map_err(|m| err(id, format!("{} (reverse rule): {m}", c.name())))?;
+            check_custom_shape(id, c.name(), &out, shape)?;
+            out
+        }
+    };
+    Ok(Arc::new(out))
+}
+
+/// ‖x‖₂ with scaling against overflow and underflow.
+pub fn norm2(x: &[C64]) -> f64 {
+    let m = x.iter().fold(0.0f64, |m, v| m.max(v.re.abs()).max(v.im.abs()));
+    if m == 0.0 || !m.is_finite() {
+        return m;
+    }
+    let s: f64 = x.iter().map(|v| (v / m).norm_sqr()).sum();
+    m * s.sqrt()
+}
+
+/// Complex division that stays finite-correct for real divisors.
+fn complex_div(x: C64, y: C64) -> C64 {
+    if y.im == 0.0 {
+        C64::new(x.re / y.re, x.im / y.re)
+    } else {
+        x / y
+    }
+}
+
+fn check_custom_shape(id: NodeId, name: &str, t: &Tensor, shape: Shape) -> Result<(), EvalError> {
+    if t.shape().same_layout(&shape) {
+        Ok(())
+    } else {
+        Err(err(
+            id,
+            format!(
+                "custom operation `{name}` returned shape {} but declared {shape}",
+                t.shape()
+            ),
+        ))
+    }
+}
+
+/// Fixes the arbitrary phase of an eigenvector: its entry of largest modulus becomes real
+/// and positive (first such entry on ties), so that results are reproducible.
+pub fn normalize_phase(v: &mut [C64]) {
+    let mut best = 0;
+    for (i, x) in v.iter().enumerate() {
+        if x.norm() > v[best].norm() * (1.0 + 1e-12) {
+            best = i;
+        }
+    }
+    if let Some(&p) = v.get(best) {
+        let m = p.norm();
+        if m > 0.0 {
+            let ph = p.conj() / m;
+            v.iter_mut().for_each(|x| *x *= ph);
+        }
+    }
+}

@@ -1,0 +1,246 @@
+//! A compiled real-valued function of the stacked parameter vector z ∈ Cᴺ: value, gradient
+//! g = 2∂f/∂z̄, widely-linear Hessian–vector products H v + K conj(v) and the dense pair (H, K).
+
+use super::adjoint::pullback;
+use super::eval::{evaluate, EvalError, Values};
+use super::graph::{Graph, NodeId, Op};
+use super::tangent::{propagate, Batch};
+use crate::model::{Shape, Tensor, Ty};
+use faer::Mat;
+use num_complex::Complex64 as C64;
+use std::sync::Arc;
+
+/// A variable's place in the stacked parameter vector.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VarInfo {
+    /// Its name.
+    pub name: String,
+    /// Its shape.
+    pub shape: Shape,
+    /// Real variables keep zero imaginary parts.
+    pub real: bool,
+    /// Position of its first entry in the stacked vector (entries column-major).
+    pub offset: usize,
+}
+
+/// Lays out variables one after another and returns their infos and the total length N.
+pub fn layout(vars: &[(String, Ty)]) -> (Vec<VarInfo>, usize) {
+    let mut off = 0;
+    let infos = vars
+        .iter()
+        .map(|(n, t)| {
+            let v = VarInfo {
+                name: n.clone(),
+                shape: t.shape,
+                real: t.real,
+                offset: off,
+            };
+            off += t.shape.numel();
+            v
+        })
+        .collect();
+    (infos, off)
+}
+
+/// Splits a stacked vector into per-variable tensors (real variables take the real parts).
+pub fn split_point(vars: &[VarInfo], z: &[C64]) -> Vec<Arc<Tensor>> {
+    vars.iter()
+        .map(|v| {
+            let s = &z[v.offset..v.offset + v.shape.numel()];
+            let d = if v.real {
+                s.iter().map(|x| C64::new(x.re, 0.0)).collect()
+            } else {
+                s.to_vec()
+            };
+            Arc::new(Tensor::from_parts(v.shape, d))
+        })
+        .collect()
+}
+
+/// Splits a batch of stacked directions (N × k) into per-variable tangent batches; real
+/// variables take the real parts.
+pub fn split_batch(vars: &[VarInfo], v: &Batch) -> Vec<Option<Batch>> {
+    vars.iter()
+        .map(|var| {
+            let n = var.shape.numel();
+            let mut b = Batch::zeros(n, v.k);
+            for j in 0..v.k {
+                let src = &v.col(j)[var.offset..var.offset + n];
+                for (i, &x) in src.iter().enumerate() {
+                    b.data[i + j * n] = if var.real { C64::new(x.re, 0.0) } else { x };
+                }
+            }
+            Some(b)
+        })
+        .collect()
+}
+
+/// A real-valued objective compiled with its gradient graph.
+///
+/// ```
+/// use wirtinger::cr::{Function, Graph, Op, Unary};
+/// use wirtinger::model::{Shape, Ty};
+/// use num_complex::Complex64 as C64;
+/// // f(z) = |z|², the convention example: at z = 1+2i, g = 2+4i.
+/// let mut g = Graph::default();
+/// let z = g.push(Op::Var(0), vec![], Ty::complex(Shape::Scalar));
+/// let f = g.unary(Unary::Abs2, z);
+/// let fun = Function::new(g, f, vec![("z".into(), Ty::complex(Shape::Scalar))]).unwrap();
+/// let (v, grad) = fun.value_gradient(&[C64::new(1.0, 2.0)]).unwrap();
+/// assert_eq!(v, 5.0);
+/// assert_eq!(grad[0], C64::new(2.0, 4.0));
+/// ```
+#[derive(Clone, Debug)]
+pub struct Function {
+    graph: Graph,
+    output: NodeId,
+    grads: Vec<Option<NodeId>>,
+    grad_last: NodeId,
+    vars: Vec<VarInfo>,
+    dim: usize,
+}
+
+impl Function {
+    /// Compiles `output` (a real scalar node of `graph`) with variables `vars` (`Op::Var(i)` is
+    /// `vars[i]`), appending the gradient graph.
+    pub fn new(mut graph: Graph, output: NodeId, vars: Vec<(String, Ty)>) -> Result<Function, String> {
+        if output >= graph.len() {
+            return Err("output node out of range".into());
+        }
+        let ty = graph.ty(output);
+        if !ty.shape.is_scalar() {
+            return Err(format!("the objective must be a scalar, not {}", ty.shape));
+        }
+        let (vars, dim) = layout(&vars);
+        let seed = graph.real_scalar(1.0);
+        let grads = pullback(&mut graph, &[(output, seed)], vars.len())?;
+        let grad_last = graph.len() - 1;
+        Ok(Function {
+            graph,
+            output,
+            grads,
+            grad_last,
+            vars,
+            dim,
+        })
+    }
+    /// The length N of the stacked parameter vector.
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+    /// The variables in stacking order.
+    pub fn vars(&self) -> &[VarInfo] {
+        &self.vars
+    }
+    /// The graph (objective followed by its gradient).
+    pub fn graph(&self) -> &Graph {
+        &self.graph
+    }
+    /// The objective node.
+    pub fn output(&self) -> NodeId {
+        self.output
+    }
+    fn check_len(&self, z: &[C64]) -> Result<(), EvalError> {
+        if z.len() == self.dim {
+            Ok(())
+        } else {
+            Err(EvalError {
+                node: self.output,
+                message: format!("point has {} entries, expected {}", z.len(), self.dim),
+            })
+        }
+    }
+    /// f(z).
+    pub fn value(&self, z: &[C64]) -> Result<f64, EvalError> {
+        self.check_len(z)?;
+        let v = evaluate(&self.graph, self.output, &split_point(&self.vars, z), &[])?;
+        Ok(scalar(&v, self.output))
+    }
+    fn eval_all(&self, z: &[C64]) -> Result<Values, EvalError> {
+        self.check_len(z)?;
+        evaluate(&self.graph, self.grad_last, &split_point(&self.vars, z), &[])
+    }
+    fn gather_grad(&self, vals: &Values) -> Vec<C64> {
+        let mut g = vec![C64::new(0.0, 0.0); self.dim];
+        for (v, gid) in self.vars.iter().zip(&self.grads) {
+            if let Some(t) = gid.and_then(|id| vals.get(id)) {
+                g[v.offset..v.offset + t.data().len()].copy_from_slice(t.data());
+            }
+        }
+        g
+    }
+    /// f(z) and g = 2∂f/∂z̄ (for real variables, ∂f/∂x).
+    pub fn value_gradient(&self, z: &[C64]) -> Result<(f64, Vec<C64>), EvalError> {
+        let vals = self.eval_all(z)?;
+        Ok((scalar(&vals, self.output), self.gather_grad(&vals)))
+    }
+    /// H v + K conj(v) for each column of `v` (N × k): the change of the gradient along each
+    /// direction. Real variables use the real parts of the directions.
+    pub fn hvp_batch(&self, z: &[C64], v: &Batch) -> Result<Batch, EvalError> {
+        if v.rows != self.dim {
+            return Err(EvalError {
+                node: self.output,
+                message: format!("direction has {} entries, expected {}", v.rows, self.dim),
+            });
+        }
+        let mut vals = self.eval_all(z)?;
+        let tans = split_batch(&self.vars, v);
+        let t = propagate(&self.graph, self.grad_last, &mut vals, &tans, &[])?;
+        let mut out = Batch::zeros(self.dim, v.k);
+        for (var, gid) in self.vars.iter().zip(&self.grads) {
+            let Some(b) = gid.and_then(|id| t[id].as_ref()) else {
+                continue;
+            };
+            let n = var.shape.numel();
+            for j in 0..v.k {
+                out.data[j * self.dim + var.offset..j * self.dim + var.offset + n]
+                    .copy_from_slice(b.col(j));
+            }
+        }
+        Ok(out)
+    }
+    /// H v + K conj(v) for one direction.
+    pub fn hvp(&self, z: &[C64], v: &[C64]) -> Result<Vec<C64>, EvalError> {
+        let b = Batch {
+            rows: v.len(),
+            k: 1,
+            data: v.to_vec(),
+        };
+        Ok(self.hvp_batch(z, &b)?.data)
+    }
+    /// The dense pair (H, K) with dg = H dz + K conj(dz), from one forward pass with the 2N
+    /// directions [I, iI]: T₁ = H + K, T₂ = i(H − K), so H = (T₁ − iT₂)/2, K = (T₁ + iT₂)/2.
+    ///
+    /// For a real variable's columns the imaginary direction is frozen, so H and K each hold half
+    /// of its real Hessian column (H + K is the real Hessian there).
+    pub fn hessian(&self, z: &[C64]) -> Result<(Mat<C64>, Mat<C64>), EvalError> {
+        let n = self.dim;
+        let mut dirs = Batch::zeros(n, 2 * n);
+        for j in 0..n {
+            dirs.data[j + j * n] = C64::new(1.0, 0.0);
+            dirs.data[j + (n + j) * n] = C64::new(0.0, 1.0);
+        }
+        let t = self.hvp_batch(z, &dirs)?;
+        let i = C64::new(0.0, 1.0);
+        let h = Mat::from_fn(n, n, |r, c| (t.data[r + c * n] - i * t.data[r + (n + c) * n]) * 0.5);
+        let k = Mat::from_fn(n, n, |r, c| (t.data[r + c * n] + i * t.data[r + (n + c) * n]) * 0.5);
+        Ok((h, k))
+    }
+    /// Whether the objective uses a function that is not differentiable everywhere
+    /// (abs, eigenvalue and singular-value functions).
+    pub fn is_nonsmooth(&self) -> bool {
+        self.graph.nodes()[..=self.output].iter().any(|n| {
+            matches!(
+                n.op,
+                Op::Unary(super::graph::Unary::Abs)
+                    | Op::Norm2
+                    | Op::SpectralValue(_)
+                    | Op::GenEigValue(_)
+            )
+        })
+    }
+}
+
+fn scalar(v: &Values, id: NodeId) -> f64 {
+    v.get(id).map(|t| t.data()[0].re).unwrap_or(f64::NAN)
+}

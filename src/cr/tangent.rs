@@ -1,0 +1,522 @@
+//! Forward mode with many tangents at once: every node carries a matrix of tangents
+//! (numel × k, one column per direction), so that the dense Hessian pair and Jacobians come out of
+//! matrix–matrix products rather than k separate passes.
+//!
+//! Rule (DESIGN.md §1): for w = φ(u), dw = (∂φ/∂u)·du + (∂φ/∂ū)·conj(du).
+
+use super::eval::{embed_adj_value, embed_value, fft_value, herm_value, pow_value, transpose_value, unary_value, EvalError, Values};
+use super::graph::{Graph, NodeId, Op, Trans, Unary};
+use super::linalg::matmul_into;
+use crate::model::{Shape, Tensor};
+use faer::{Accum, Mat, MatMut, MatRef};
+use num_complex::Complex64 as C64;
+
+/// A batch of k tangents of a value with `rows` entries, column-major (rows × k).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Batch {
+    /// Entries of the value.
+    pub rows: usize,
+    /// Number of directions.
+    pub k: usize,
+    /// rows × k, column-major.
+    pub data: Vec<C64>,
+}
+
+impl Batch {
+    /// Zeros.
+    pub fn zeros(rows: usize, k: usize) -> Batch {
+        Batch {
+            rows,
+            k,
+            data: vec![C64::new(0.0, 0.0); rows * k],
+        }
+    }
+    /// The matrix view.
+    pub fn mat(&self) -> MatRef<'_, C64> {
+        MatRef::from_column_major_slice(&self.data, self.rows, self.k)
+    }
+    /// The mutable matrix view.
+    pub fn mat_mut(&mut self) -> MatMut<'_, C64> {
+        MatMut::from_column_major_slice_mut(&mut self.data, self.rows, self.k)
+    }
+    /// Column j.
+    pub fn col(&self, j: usize) -> &[C64] {
+        &self.data[j * self.rows..(j + 1) * self.rows]
+    }
+    fn col_mut(&mut self, j: usize) -> &mut [C64] {
+        let r = self.rows;
+        &mut self.data[j * r..(j + 1) * r]
+    }
+    fn map(&self, f: impl Fn(usize, C64) -> C64) -> Batch {
+        let r = self.rows.max(1);
+        Batch {
+            rows: self.rows,
+            k: self.k,
+            data: self
+                .data
+                .iter()
+                .enumerate()
+                .map(|(i, &x)| f(i % r, x))
+                .collect(),
+        }
+    }
+    /// Applies a value-level map to every column.
+    fn per_col(&self, rows: usize, f: impl Fn(&[C64]) -> Vec<C64>) -> Batch {
+        let mut data = Vec::with_capacity(rows * self.k);
+        for j in 0..self.k {
+            data.extend(f(self.col(j)));
+        }
+        Batch {
+            rows,
+            k: self.k,
+            data,
+        }
+    }
+}
+
+fn add_opt(a: Option<Batch>, b: Option<Batch>) -> Option<Batch> {
+    match (a, b) {
+        (Some(mut x), Some(y)) => {
+            x.data.iter_mut().zip(&y.data).for_each(|(p, q)| *p += q);
+            Some(x)
+        }
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+fn err(node: NodeId, message: impl Into<String>) -> EvalError {
+    EvalError {
+        node,
+        message: message.into(),
+    }
+}
+
+/// Propagates tangents through nodes `0..=last`, given the forward `values` (which must include
+/// those nodes) and the tangents of the variables (`None`: the variable does not move).
+pub fn propagate(
+    g: &Graph,
+    last: NodeId,
+    values: &mut Values,
+    var_tangents: &[Option<Batch>],
+    seed_tangents: &[Option<Batch>],
+) -> Result<Vec<Option<Batch>>, EvalError> {
+    let mut t: Vec<Option<Batch>> = vec![None; last + 1];
+    for id in 0..=last {
+        let node = g.node(id);
+        let out = match &node.op {
+            Op::Var(i) => var_tangents.get(*i).cloned().flatten(),
+            Op::Seed(i) => seed_tangents.get(*i).cloned().flatten(),
+            Op::Const(_) => None,
+            _ => {
+                if node.args.iter().all(|&a| t[a].is_none()) {
+                    None
+                } else {
+                    Some(jvp(g, id, values, &t)?)
+                }
+            }
+        };
+        t[id] = out;
+    }
+    Ok(t)
+}
+
+fn jvp(g: &Graph, id: NodeId, values: &mut Values, t: &[Option<Batch>]) -> Result<Batch, EvalError> {
+    let node = g.node(id).clone();
+    let shape = node.ty.shape;
+    let rows = shape.numel();
+    let k = node
+        .args
+        .iter()
+        .find_map(|&a| t[a].as_ref().map(|b| b.k))
+        .unwrap_or(0);
+    let ta = |j: usize| t[node.args[j]].clone();
+    let val = |values: &Values, j: usize| values.arc(node.args[j]).cloned();
+    let zero_if_none = |b: Option<Batch>, r: usize| b.unwrap_or_else(|| Batch::zeros(r, k));
+    let out = match &node.op {
+        Op::Var(_) | Op::Seed(_) | Op::Const(_) => Batch::zeros(rows, k),
+        Op::Add => zero_if_none(add_opt(ta(0), ta(1)), rows),
+        Op::Sub => {
+            let b = ta(1).map(|b| b.map(|_, x| -x));
+            zero_if_none(add_opt(ta(0), b), rows)
+        }
+        Op::Neg => zero_if_none(ta(0), rows).map(|_, x| -x),
+        Op::Scale(c) => {
+            let c = *c;
+            zero_if_none(ta(0), rows).map(|_, x| c * x)
+        }
+        Op::EMul => {
+            let (a, b) = (val(values, 0)?, val(values, 1)?);
+            let x = ta(0).map(|d| d.map(|i, v| v * b.data()[i]));
+            let y = ta(1).map(|d| d.map(|i, v| v * a.data()[i]));
+            zero_if_none(add_opt(x, y), rows)
+        }
+        Op::EDiv => {
+            let b = val(values, 1)?;
+            let w = values.arc(id)?.clone();
+            let x = ta(0).map(|d| d.map(|i, v| v / b.data()[i]));
+            let y = ta(1).map(|d| d.map(|i, v| -v * w.data()[i] / b.data()[i]));
+            zero_if_none(add_opt(x, y), rows)
+        }
+        Op::Unary(u) => {
+            let a = val(values, 0)?;
+            let w = values.arc(id)?.clone();
+            let real = g.ty(node.args[0]).real;
+            let d = zero_if_none(ta(0), rows);
+            let (a, w) = (a.data(), w.data());
+            match u {
+                Unary::Conj => d.map(|_, x| x.conj()),
+                Unary::Real => d.map(|_, x| C64::new(x.re, 0.0)),
+                Unary::Imag => d.map(|_, x| C64::new(x.im, 0.0)),
+                Unary::Abs2 => d.map(|i, x| C64::new(2.0 * (a[i].conj() * x).re, 0.0)),
+                Unary::Abs => d.map(|i, x| {
+                    let m = w[i].re;
+                    if m == 0.0 {
+                        C64::new(0.0, 0.0)
+                    } else {
+                        C64::new((a[i].conj() * x).re / m, 0.0)
+                    }
+                }),
+                Unary::Sign => d.map(|i, x| {
+                    let m = a[i].norm();
+                    if m == 0.0 {
+                        C64::new(0.0, 0.0)
+                    } else {
+                        let s = w[i];
+                        (x - s * (s.conj() * x).re) / m
+                    }
+                }),
+                Unary::Exp => d.map(|i, x| w[i] * x),
+                Unary::Log => d.map(|i, x| x / a[i]),
+                Unary::Sqrt => d.map(|i, x| x / (w[i] * 2.0)),
+                Unary::Sin => d.map(|i, x| unary_value(Unary::Cos, a[i], real) * x),
+                Unary::Cos => d.map(|i, x| -unary_value(Unary::Sin, a[i], real) * x),
+            }
+        }
+        Op::PowConst(p) => {
+            let p = *p;
+            let a = val(values, 0)?;
+            let real = g.ty(node.args[0]).real && p.im == 0.0;
+            let one = C64::new(1.0, 0.0);
+            zero_if_none(ta(0), rows).map(|i, x| p * pow_value(a.data()[i], p - one, real) * x)
+        }
+        Op::Broadcast(_) => {
+            let d = zero_if_none(ta(0), 1);
+            let mut out = Batch::zeros(rows, k);
+            for j in 0..k {
+                let v = d.data[j];
+                out.col_mut(j).iter_mut().for_each(|x| *x = v);
+            }
+            out
+        }
+        Op::Sum => {
+            let d = zero_if_none(ta(0), g.shape(node.args[0]).numel());
+            let mut out = Batch::zeros(1, k);
+            for j in 0..k {
+                out.data[j] = d.col(j).iter().sum();
+            }
+            out
+        }
+        Op::Norm2 => {
+            let a = val(values, 0)?;
+            let w = values.arc(id)?.data()[0].re;
+            let d = zero_if_none(ta(0), a.data().len());
+            d.per_col(1, |c| {
+                let v = if w == 0.0 {
+                    0.0
+                } else {
+                    a.data().iter().zip(c).map(|(x, y)| (x.conj() * y).re).sum::<f64>() / w
+                };
+                vec![C64::new(v, 0.0)]
+            })
+        }
+        Op::MatMul(tra, trb) => matmul_jvp(g, &node.args, *tra, *trb, shape, values, t, k)?,
+        Op::Transpose { conj } => {
+            let s = g.shape(node.args[0]);
+            let conj = *conj;
+            zero_if_none(ta(0), rows).per_col(rows, |c| {
+                transpose_value(&Tensor::from_parts(s, c.to_vec()), conj, shape).into_data()
+            })
+        }
+        Op::Diag => {
+            let d = zero_if_none(ta(0), g.shape(node.args[0]).numel());
+            let r = shape.rows();
+            let mut out = Batch::zeros(rows, k);
+            for j in 0..k {
+                for (i, &x) in d.col(j).iter().enumerate() {
+                    out.col_mut(j)[i + i * r] = x;
+                }
+            }
+            out
+        }
+        Op::DiagOf => {
+            let s = g.shape(node.args[0]);
+            let d = zero_if_none(ta(0), s.numel());
+            let r = s.rows();
+            d.per_col(rows, |c| (0..rows).map(|i| c[i + i * r]).collect())
+        }
+        Op::Gather(idx) => {
+            let d = zero_if_none(ta(0), g.shape(node.args[0]).numel());
+            d.per_col(rows, |c| idx.iter().map(|&i| c[i]).collect())
+        }
+        Op::Scatter(idx) => {
+            let d = zero_if_none(ta(0), g.shape(node.args[0]).numel());
+            d.per_col(rows, |c| {
+                let mut o = vec![C64::new(0.0, 0.0); rows];
+                for (&i, &x) in idx.iter().zip(c) {
+                    o[i] += x;
+                }
+                o
+            })
+        }
+        Op::Herm { .. } => zero_if_none(ta(0), rows)
+            .per_col(rows, |c| herm_value(&Tensor::from_parts(shape, c.to_vec())).into_data()),
+        Op::Embed => {
+            let s = g.shape(node.args[0]);
+            zero_if_none(ta(0), s.numel())
+                .per_col(rows, |c| embed_value(&Tensor::from_parts(s, c.to_vec())).into_data())
+        }
+        Op::EmbedAdj => {
+            let s = g.shape(node.args[0]);
+            zero_if_none(ta(0), s.numel()).per_col(rows, |c| {
+                embed_adj_value(&Tensor::from_parts(s, c.to_vec()), shape).into_data()
+            })
+        }
+        Op::SpectralValue(f) => {
+            // dS = Re tr(P dA) = Re Σ conj(P_ij) dA_ij with P = ∇S Hermitian.
+            let e = values.eig(node.args[0])?;
+            let p = e.weighted(&e.spectral_weights(*f));
+            let s = g.shape(node.args[0]);
+            zero_if_none(ta(0), s.numel()).per_col(1, |c| {
+                let v: f64 = p.data().iter().zip(c).map(|(x, y)| (x.conj() * y).re).sum();
+                vec![C64::new(v, 0.0)]
+            })
+        }
+        Op::SpectralGrad(f) => {
+            let e = values.eig(node.args[0])?;
+            let gamma = e.divided_differences(&e.spectral_weights(*f));
+            let n = shape.rows();
+            zero_if_none(ta(0), rows).per_col(rows, |c| {
+                let da = MatRef::from_column_major_slice(c, n, n);
+                let h = Mat::from_fn(n, n, |i, j| (da[(i, j)] + da[(j, i)].conj()) * 0.5);
+                let d = e.weighted_derivative(&gamma, h.as_ref());
+                Tensor::from_mat(shape, d.as_ref()).into_data()
+            })
+        }
+        Op::GenEigValue(max) => {
+            let e = values.gen_eig(id, node.args[0], node.args[1])?;
+            let n = e.values.len();
+            let kk = if *max { n - 1 } else { 0 };
+            let lam = e.values[kk];
+            let v: Vec<C64> = (0..n).map(|i| e.vectors[(i, kk)]).collect();
+            let quad = |c: &[C64]| -> C64 {
+                let m = MatRef::from_column_major_slice(c, n, n);
+                let mut s = C64::new(0.0, 0.0);
+                for j in 0..n {
+                    for i in 0..n {
+                        s += v[i].conj() * m[(i, j)] * v[j];
+                    }
+                }
+                s
+            };
+            let da = ta(0);
+            let db = ta(1);
+            let mut out = Batch::zeros(1, k);
+            for j in 0..k {
+                let mut s = 0.0;
+                if let Some(d) = &da {
+                    s += quad(d.col(j)).re;
+                }
+                if let Some(d) = &db {
+                    s -= lam * quad(d.col(j)).re;
+                }
+                out.data[j] = C64::new(s, 0.0);
+            }
+            out
+        }
+        Op::GenEigProj(max) => gen_proj_jvp(id, &node.args, *max, values, t, k, rows)?,
+        Op::Fft | Op::Ifft => {
+            let inv = matches!(node.op, Op::Ifft);
+            zero_if_none(ta(0), rows).per_col(rows, |c| fft_value(c, inv))
+        }
+        Op::EigvecMax => {
+            return Err(err(
+                id,
+                "eigvec_max is available in data expressions only and has no derivative",
+            ))
+        }
+        Op::Custom(c) => {
+            let args: Vec<_> = node
+                .args
+                .iter()
+                .map(|&a| values.arc(a).cloned())
+                .collect::<Result<_, _>>()?;
+            let refs: Vec<&Tensor> = args.iter().map(|x| x.as_ref()).collect();
+            let mut out = Batch::zeros(rows, k);
+            for j in 0..k {
+                let tans: Vec<Option<Tensor>> = node
+                    .args
+                    .iter()
+                    .map(|&a| {
+                        t[a].as_ref()
+                            .map(|b| Tensor::from_parts(g.shape(a), b.col(j).to_vec()))
+                    })
+                    .collect();
+                let tr: Vec<Option<&Tensor>> = tans.iter().map(|x| x.as_ref()).collect();
+                let d = c
+                    .jvp(&refs, &tr)
+                    .map_err(|m| err(id, format!("{} (forward rule): {m}", c.name())))?;
+                if d.data().len() != rows {
+                    return Err(err(id, format!("{}: forward rule returned the wrong shape", c.name())));
+                }
+                out.col_mut(j).copy_from_slice(d.data());
+            }
+            out
+        }
+        Op::CustomVjp(c, which) => {
+            let args: Vec<_> = node
+                .args
+                .iter()
+                .map(|&a| values.arc(a).cloned())
+                .collect::<Result<_, _>>()?;
+            let (adj, inputs) = args
+                .split_last()
+                .ok_or_else(|| err(id, "internal: empty vjp"))?;
+            let refs: Vec<&Tensor> = inputs.iter().map(|x| x.as_ref()).collect();
+            let mut out = Batch::zeros(rows, k);
+            for j in 0..k {
+                let tans: Vec<Option<Tensor>> = node
+                    .args
+                    .iter()
+                    .map(|&a| {
+                        t[a].as_ref()
+                            .map(|b| Tensor::from_parts(g.shape(a), b.col(j).to_vec()))
+                    })
+                    .collect();
+                let (adj_t, in_t) = tans
+                    .split_last()
+                    .ok_or_else(|| err(id, "internal: empty vjp"))?;
+                let tr: Vec<Option<&Tensor>> = in_t.iter().map(|x| x.as_ref()).collect();
+                let d = c
+                    .vjp_jvp(&refs, adj, &tr, adj_t.as_ref(), *which)
+                    .map_err(|m| err(id, format!("{}: {m}", c.name())))?;
+                if d.data().len() != rows {
+                    return Err(err(id, format!("{}: second-order rule returned the wrong shape", c.name())));
+                }
+                out.col_mut(j).copy_from_slice(d.data());
+            }
+            out
+        }
+    };
+    Ok(out)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn matmul_jvp(
+    g: &Graph,
+    args: &[NodeId],
+    ta: Trans,
+    tb: Trans,
+    shape: Shape,
+    values: &Values,
+    t: &[Option<Batch>],
+    k: usize,
+) -> Result<Batch, EvalError> {
+    let (a, b) = (args[0], args[1]);
+    let (sa, sb) = (g.shape(a), g.shape(b));
+    let (r, c) = (shape.rows(), shape.cols());
+    let mut out = Batch::zeros(r * c, k);
+    let av = values.arc(a)?.clone();
+    let bv = values.arc(b)?.clone();
+    if let Some(db) = &t[b] {
+        // op(A) · op(dB)
+        if tb == Trans::N {
+            // all directions at once: op(A) · [dB₁ … dB_k] as one product
+            let wide = MatRef::from_column_major_slice(&db.data, sb.rows(), sb.cols() * k);
+            let dst = MatMut::from_column_major_slice_mut(&mut out.data, r, c * k);
+            matmul_into(dst, Accum::Add, av.as_mat(), ta, wide, Trans::N);
+        } else {
+            for j in 0..k {
+                let dbj = MatRef::from_column_major_slice(db.col(j), sb.rows(), sb.cols());
+                let dst = MatMut::from_column_major_slice_mut(out.col_mut(j), r, c);
+                matmul_into(dst, Accum::Add, av.as_mat(), ta, dbj, tb);
+            }
+        }
+    }
+    if let Some(da) = &t[a] {
+        let (ar, ac) = (sa.rows(), sa.cols());
+        for j in 0..k {
+            let daj = MatRef::from_column_major_slice(da.col(j), ar, ac);
+            let dst = MatMut::from_column_major_slice_mut(out.col_mut(j), r, c);
+            matmul_into(dst, Accum::Add, daj, ta, bv.as_mat(), tb);
+        }
+    }
+    Ok(out)
+}
+
+fn gen_proj_jvp(
+    id: NodeId,
+    args: &[NodeId],
+    max: bool,
+    values: &mut Values,
+    t: &[Option<Batch>],
+    k: usize,
+    rows: usize,
+) -> Result<Batch, EvalError> {
+    // A v = λ B v, vᴴ B v = 1, V the B-orthonormal eigenvectors. For a simple λ = λ_s:
+    // dv = Σ_{j≠s} v_j (v_jᴴ (dA − λ dB) v)/(λ − λ_j) − ½ v (vᴴ dB v);  d(v vᴴ) = dv vᴴ + v dvᴴ.
+    let e = values.gen_eig(id, args[0], args[1])?;
+    let n = e.values.len();
+    let s = if max { n - 1 } else { 0 };
+    let lam = e.values[s];
+    let tol = super::linalg::EIG_TIE_TOL * e.scale();
+    let v = e.vectors.as_ref();
+    let mut out = Batch::zeros(rows, k);
+    for j in 0..k {
+        let da = t[args[0]].as_ref().map(|b| b.col(j));
+        let db = t[args[1]].as_ref().map(|b| b.col(j));
+        // M = herm(dA) − λ herm(dB)
+        let herm = |c: &[C64], p: usize, q: usize| (c[p + q * n] + c[q + p * n].conj()) * 0.5;
+        let m = Mat::from_fn(n, n, |p, q| {
+            let mut x = C64::new(0.0, 0.0);
+            if let Some(c) = da {
+                x += herm(c, p, q);
+            }
+            if let Some(c) = db {
+                x -= herm(c, p, q) * lam;
+            }
+            x
+        });
+        let vs: Vec<C64> = (0..n).map(|p| v[(p, s)]).collect();
+        let mv: Vec<C64> = (0..n)
+            .map(|p| (0..n).map(|q| m[(p, q)] * vs[q]).sum())
+            .collect();
+        let vdbv: f64 = match db {
+            Some(c) => (0..n)
+                .flat_map(|p| (0..n).map(move |q| (p, q)))
+                .map(|(p, q)| (vs[p].conj() * herm(c, p, q) * vs[q]).re)
+                .sum(),
+            None => 0.0,
+        };
+        let mut dv: Vec<C64> = vs.iter().map(|x| x * (-0.5 * vdbv)).collect();
+        for q in 0..n {
+            if q == s {
+                continue;
+            }
+            let gap = lam - e.values[q];
+            if gap.abs() > tol {
+                let coeff: C64 = (0..n).map(|p| v[(p, q)].conj() * mv[p]).sum::<C64>() / gap;
+                for p in 0..n {
+                    dv[p] += v[(p, q)] * coeff;
+                }
+            }
+        }
+        let col = out.col_mut(j);
+        for q in 0..n {
+            for p in 0..n {
+                col[p + q * n] = dv[p] * vs[q].conj() + vs[p] * dv[q].conj();
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,7 @@
+//! Input and output: problem files, .npy and Matrix Market readers, seeded random data and the
+//! result file.
+
+pub mod array;
+pub mod mtx;
+pub mod npy;
+pub mod random;

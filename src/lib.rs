@@ -10,3 +10,6 @@ pub mod cr;
 pub mod expr;
 pub mod io;
 pub mod model;
+pub mod error;
+
+pub use error::{Diagnostic, Error};

@@ -4,7 +4,8 @@
 //! - [`Function`]: value, gradient g = 2∂f/∂z̄ (reverse mode, as a graph transformation),
 //!   H v + K conj(v) (forward over reverse) and the dense pair (H, K) with all directions at once;
 //! - [`LeastSquares`]: residuals and both Jacobians J = ∂r/∂z, J̃ = ∂r/∂z̄;
-//! - [`CustomOp`]: user operations with their own JVP and VJP rules.
+//! - [`CustomOp`]: user operations with their own JVP and VJP rules;
+//! - [`check_derivatives`]: finite-difference check of gradients and Hessian–vector products.
 //!
 //! Non-differentiable points: `abs` at 0 and `sqrt` at 0 (and `log` at 0) follow the formulas,
 //! except that `abs` uses the subgradient 0 at 0 and `sign` is 0 at 0; √ at 0 gives an infinite
@@ -13,6 +14,7 @@
 //! and drop the divided differences of tied eigenvalues from second derivatives.
 
 mod adjoint;
+mod check;
 mod custom;
 mod eval;
 mod function;
@@ -22,6 +24,7 @@ mod lsq;
 mod tangent;
 
 pub use adjoint::{active_nodes, pullback};
+pub use check::{check_derivatives, random_point, CheckReport, GRADIENT_TOL, HESSIAN_TOL};
 pub use custom::CustomOp;
 pub use eval::{evaluate, normalize_phase, EvalError, Values, HERMITIAN_TOL};
 pub use function::{layout, split_point, Function, VarInfo};

@@ -5,3 +5,6 @@ pub mod array;
 pub mod mtx;
 pub mod npy;
 pub mod random;
+pub mod problem_file;
+
+pub use problem_file::{load_problem, parse_problem, METHODS};

@@ -1,8 +1,10 @@
 //! The in-memory problem: variables, data, objective and constraints, as every front end
 //! (problem files, the Rust builder) produces it.
 
+mod problem;
 mod shape;
 mod tensor;
 
+pub use problem::{Constraint, Problem, Sense, SolverSettings, Variable};
 pub use shape::{Shape, Ty};
 pub use tensor::Tensor;

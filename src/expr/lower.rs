@@ -572,13 +572,16 @@ impl<'a> Lowerer<'a> {
                         return Err(LowerError::new(span, format!("`{name}(A, B)` needs A and B of the same shape, got {sa} and {sb}")));
                     }
                     let a = self.graph.herm(a, true);
+                    let a = self.fold(a, &args[0].span)?;
                     let b = self.graph.herm(b, true);
+                    let b = self.fold(b, &args[1].span)?;
                     return Ok(self.graph.push(Op::GenEigValue(name == "lambda_max"), vec![a, b], Ty::real(Shape::Scalar)));
                 }
                 arity(1)?;
                 let f = if name == "lambda_max" { Spectral::Largest(1) } else { Spectral::Smallest(1) };
                 let a = self.square(&args[0], name)?;
                 let h = self.graph.herm(a, true);
+                let h = self.fold(h, &args[0].span)?;
                 Ok(self.graph.push(Op::SpectralValue(f), vec![h], Ty::real(Shape::Scalar)))
             }
             "sum_largest" | "sum_smallest" => {
@@ -591,6 +594,7 @@ impl<'a> Lowerer<'a> {
                 }
                 let f = if name == "sum_largest" { Spectral::Largest(k) } else { Spectral::Smallest(k) };
                 let h = self.graph.herm(a, true);
+                let h = self.fold(h, &args[0].span)?;
                 Ok(self.graph.push(Op::SpectralValue(f), vec![h], Ty::real(Shape::Scalar)))
             }
             "sigma_max" | "norm_nuc" => {
@@ -621,6 +625,7 @@ impl<'a> Lowerer<'a> {
                 let a = self.square(&args[0], name)?;
                 let n = self.ty(a).shape.rows();
                 let h = self.graph.herm(a, true);
+                let h = self.fold(h, &args[0].span)?;
                 Ok(self.graph.push(Op::EigvecMax, vec![h], Ty::complex(Shape::Vector(n))))
             }
             "lincomb" => {

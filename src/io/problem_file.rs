@@ -86,7 +86,7 @@ pub fn parse_problem(text: &str, path: &Path) -> Result<Problem, Diagnostic> {
         limits: ReadLimits::default(),
     };
     let doc = ImDocument::parse(text.to_string()).map_err(|e| {
-        let msg = e.message().trim().trim_end_matches('.').to_string();
+        let msg = e.message().trim().trim_end_matches('.').replace('\n', ": ");
         cx.err(format!("invalid TOML: {}", lower_first(&msg)), e.span())
     })?;
     cx.load(doc.as_table())
@@ -416,8 +416,8 @@ impl Cx {
             .unwrap_or_default();
         let wrap = |e: ReadError| {
             let pos = match (e.line, e.column) {
-                (Some(l), Some(c)) => format!(":{l}:{c}"),
-                (Some(l), None) => format!(":{l}"),
+                (Some(l), Some(c)) => format!(" (line {l}, column {c})"),
+                (Some(l), None) => format!(" (line {l})"),
                 _ => String::new(),
             };
             self.err(format!("cannot read `{name}`{pos}: {}", e.message), span.clone())

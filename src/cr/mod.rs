@@ -21,6 +21,7 @@ mod function;
 mod graph;
 mod linalg;
 mod lsq;
+mod objective;
 mod tangent;
 
 pub use adjoint::{active_nodes, pullback};
@@ -31,4 +32,5 @@ pub use function::{layout, split_point, Function, VarInfo};
 pub use graph::{Graph, Node, NodeId, Op, Spectral, Trans, Unary};
 pub use linalg::{herm_eig, HermEig};
 pub use lsq::{LeastSquares, ResidualPiece};
+pub use objective::{hvp_columns, Objective};
 pub use tangent::{propagate, Batch};

@@ -6,7 +6,7 @@
 //! expressions, indices and exponents are plain constants by the time they are used.
 
 use super::ast::{BinOp, Expr, ExprKind, Span};
-use crate::cr::{evaluate, Graph, NodeId, Op, Spectral, Trans, Unary};
+use crate::cr::{evaluate, CustomOp, Graph, NodeId, Op, Spectral, Trans, Unary};
 use crate::model::{Shape, Tensor, Ty};
 use num_complex::Complex64 as C64;
 use std::collections::{BTreeMap, HashMap};
@@ -74,6 +74,7 @@ pub struct Lowerer<'a> {
     data: &'a BTreeMap<String, DataValue>,
     context: Context,
     consts: HashMap<String, NodeId>,
+    custom: Option<&'a HashMap<String, Arc<dyn CustomOp>>>,
 }
 
 /// The names of every function of the expression language.
@@ -98,7 +99,14 @@ impl<'a> Lowerer<'a> {
             data,
             context,
             consts: HashMap::new(),
+            custom: None,
         }
+    }
+
+    /// Makes registered custom operations callable by name.
+    pub fn with_custom_ops(mut self, ops: &'a HashMap<String, Arc<dyn CustomOp>>) -> Lowerer<'a> {
+        self.custom = Some(ops);
+        self
     }
 
     /// Lowers a top-level expression of this lowerer's context.
@@ -656,6 +664,22 @@ impl<'a> Lowerer<'a> {
                 let p = self.graph.matmul(c, Trans::N, x, Trans::N);
                 let pr = self.ty(p).real;
                 Ok(self.graph.push(Op::Gather(Arc::new((0..numel).collect())), vec![p], Ty { shape, real: pr }))
+            }
+            _ if self.custom.is_some_and(|c| c.contains_key(name)) => {
+                let op = self
+                    .custom
+                    .and_then(|c| c.get(name))
+                    .cloned()
+                    .ok_or_else(|| LowerError::new(nspan, "internal: custom op vanished"))?;
+                let mut ids = Vec::new();
+                for a in args {
+                    ids.push(self.expr(a)?);
+                }
+                let tys: Vec<Ty> = ids.iter().map(|&i| self.ty(i)).collect();
+                let out = op
+                    .output_type(&tys)
+                    .map_err(|m| LowerError::new(span, format!("`{name}`: {m}")))?;
+                Ok(self.graph.push(Op::Custom(op), ids, out))
             }
             _ => {
                 let mut e = LowerError::new(nspan, format!("unknown function `{name}`"));

@@ -1,6 +1,7 @@
 //! The in-memory problem: variables, data, objective and constraints, as every front end
 //! (problem files, the Rust builder) produces it.
 
+pub mod builder;
 mod problem;
 mod shape;
 mod tensor;

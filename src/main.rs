@@ -1,7 +1,7 @@
 //! The `wirtinger` binary: see `wirtinger --help` and `docs/cli.md`.
 
-// mod cli; (enabled once cr::check lands)
+mod cli;
 
 fn main() -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
+    cli::main()
 }

@@ -140,6 +140,9 @@ proptest! {
         let f = compile_objective(&src, &composition_vars(), &composition_data())
             .map_err(|e| TestCaseError::fail(format!("`{src}`: {e}")))?;
         let z = random_point(&f, seed);
+        // Nested exp/sin/cos of complex arguments can overflow: such points are not tested.
+        let v = f.value(&z).map_err(|e| TestCaseError::fail(format!("`{src}`: {e}")))?;
+        prop_assume!(v.is_finite() && v.abs() < 1e100);
         let r = check_derivatives(&f, &z, seed ^ 0x5eed)
             .map_err(|e| TestCaseError::fail(format!("`{src}`: {e}")))?;
         prop_assert!(r.hessian_checked, "`{}`: {:?}", src, r);

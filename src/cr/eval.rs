@@ -30,14 +30,57 @@ impl std::error::Error for EvalError {}
 /// Relative tolerance on ‖A − Aᴴ‖_F / ‖A‖_F for arguments of eigenvalue functions (contract §2).
 pub const HERMITIAN_TOL: f64 = 1e-8;
 
-/// The values of a graph's nodes at one point, with cached decompositions.
+/// The values of a graph's nodes at one point, computed on demand (only the nodes an output
+/// needs are evaluated), with cached decompositions.
 #[derive(Default)]
 pub struct Values {
     pub(crate) vals: Vec<Option<Arc<Tensor>>>,
     pub(crate) eigs: HashMap<NodeId, Arc<HermEig>>,
+    vars: Vec<Arc<Tensor>>,
+    seeds: Vec<Arc<Tensor>>,
 }
 
 impl Values {
+    /// No value computed yet, at the point given by the variables' and seeds' values.
+    pub fn new(g: &Graph, vars: &[Arc<Tensor>], seeds: &[Arc<Tensor>]) -> Values {
+        Values {
+            vals: vec![None; g.len()],
+            eigs: HashMap::new(),
+            vars: vars.to_vec(),
+            seeds: seeds.to_vec(),
+        }
+    }
+    /// Evaluates node `id` and whatever it depends on that is not evaluated yet.
+    pub fn ensure(&mut self, g: &Graph, id: NodeId) -> Result<(), EvalError> {
+        if id >= self.vals.len() {
+            return Err(err(id, "internal: node out of range"));
+        }
+        if self.vals[id].is_some() {
+            return Ok(());
+        }
+        let mut seen = vec![false; id + 1];
+        let mut todo = Vec::new();
+        let mut stack = vec![id];
+        while let Some(n) = stack.pop() {
+            if seen[n] || self.vals[n].is_some() {
+                continue;
+            }
+            seen[n] = true;
+            todo.push(n);
+            stack.extend(g.node(n).args.iter().copied());
+        }
+        todo.sort_unstable();
+        for n in todo {
+            let v = eval_node(g, n, self)?;
+            self.vals[n] = Some(v);
+        }
+        Ok(())
+    }
+    /// [`Values::ensure`] and then the value.
+    pub fn ensure_get(&mut self, g: &Graph, id: NodeId) -> Result<Arc<Tensor>, EvalError> {
+        self.ensure(g, id)?;
+        self.arc(id).cloned()
+    }
     /// The value of a node, if it was evaluated.
     pub fn get(&self, id: NodeId) -> Option<&Tensor> {
         self.vals.get(id).and_then(|v| v.as_deref())
@@ -77,21 +120,27 @@ impl Values {
     }
 }
 
-/// Evaluates nodes `0..=last` of `g` with variable values `vars` (one tensor per variable) and
-/// pullback seeds `seeds`.
+/// Evaluates node `last` of `g` (and the nodes it depends on) with variable values `vars` (one
+/// tensor per variable) and pullback seeds `seeds`.
 pub fn evaluate(
     g: &Graph,
     last: NodeId,
     vars: &[Arc<Tensor>],
     seeds: &[Arc<Tensor>],
 ) -> Result<Values, EvalError> {
-    let mut values = Values {
-        vals: vec![None; g.len()],
-        eigs: HashMap::new(),
-    };
-    for id in 0..=last.min(g.len().saturating_sub(1)) {
-        let v = eval_node(g, id, &mut values, vars, seeds)?;
-        values.vals[id] = Some(v);
+    evaluate_outputs(g, &[last], vars, seeds)
+}
+
+/// Evaluates several output nodes (and what they depend on).
+pub fn evaluate_outputs(
+    g: &Graph,
+    outputs: &[NodeId],
+    vars: &[Arc<Tensor>],
+    seeds: &[Arc<Tensor>],
+) -> Result<Values, EvalError> {
+    let mut values = Values::new(g, vars, seeds);
+    for &o in outputs {
+        values.ensure(g, o)?;
     }
     Ok(values)
 }
@@ -267,25 +316,21 @@ fn arg(values: &Values, node: &super::graph::Node, k: usize) -> Result<Arc<Tenso
     values.arc(node.args[k]).cloned()
 }
 
-fn eval_node(
-    g: &Graph,
-    id: NodeId,
-    values: &mut Values,
-    vars: &[Arc<Tensor>],
-    seeds: &[Arc<Tensor>],
-) -> Result<Arc<Tensor>, EvalError> {
+fn eval_node(g: &Graph, id: NodeId, values: &mut Values) -> Result<Arc<Tensor>, EvalError> {
     let node = g.node(id);
     let shape = node.ty.shape;
     let real = node.ty.real;
     let out = match &node.op {
         Op::Var(i) => {
-            return vars
+            return values
+                .vars
                 .get(*i)
                 .cloned()
                 .ok_or_else(|| err(id, format!("internal: variable {i} has no value")))
         }
         Op::Seed(i) => {
-            return seeds
+            return values
+                .seeds
                 .get(*i)
                 .cloned()
                 .ok_or_else(|| err(id, format!("internal: seed {i} has no value")))

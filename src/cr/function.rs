@@ -2,7 +2,7 @@
 //! g = 2∂f/∂z̄, widely-linear Hessian–vector products H v + K conj(v) and the dense pair (H, K).
 
 use super::adjoint::pullback;
-use super::eval::{evaluate, EvalError, Values};
+use super::eval::{evaluate, evaluate_outputs, EvalError, Values};
 use super::graph::{Graph, NodeId, Op};
 use super::tangent::{propagate, Batch};
 use crate::model::{Shape, Tensor, Ty};
@@ -95,7 +95,6 @@ pub struct Function {
     graph: Graph,
     output: NodeId,
     grads: Vec<Option<NodeId>>,
-    grad_last: NodeId,
     vars: Vec<VarInfo>,
     dim: usize,
 }
@@ -114,12 +113,10 @@ impl Function {
         let (vars, dim) = layout(&vars);
         let seed = graph.real_scalar(1.0);
         let grads = pullback(&mut graph, &[(output, seed)], vars.len())?;
-        let grad_last = graph.len() - 1;
         Ok(Function {
             graph,
             output,
             grads,
-            grad_last,
             vars,
             dim,
         })
@@ -158,7 +155,9 @@ impl Function {
     }
     fn eval_all(&self, z: &[C64]) -> Result<Values, EvalError> {
         self.check_len(z)?;
-        evaluate(&self.graph, self.grad_last, &split_point(&self.vars, z), &[])
+        let mut outs = vec![self.output];
+        outs.extend(self.grads.iter().flatten().copied());
+        evaluate_outputs(&self.graph, &outs, &split_point(&self.vars, z), &[])
     }
     fn gather_grad(&self, vals: &Values) -> Vec<C64> {
         let mut g = vec![C64::new(0.0, 0.0); self.dim];
@@ -183,9 +182,11 @@ impl Function {
                 message: format!("direction has {} entries, expected {}", v.rows, self.dim),
             });
         }
-        let mut vals = self.eval_all(z)?;
+        self.check_len(z)?;
+        let mut vals = Values::new(&self.graph, &split_point(&self.vars, z), &[]);
         let tans = split_batch(&self.vars, v);
-        let t = propagate(&self.graph, self.grad_last, &mut vals, &tans, &[])?;
+        let outs: Vec<NodeId> = self.grads.iter().flatten().copied().collect();
+        let t = propagate(&self.graph, &outs, &mut vals, &tans, &[])?;
         let mut out = Batch::zeros(self.dim, v.k);
         for (var, gid) in self.vars.iter().zip(&self.grads) {
             let Some(b) = gid.and_then(|id| t[id].as_ref()) else {

@@ -275,6 +275,11 @@ impl Graph {
     pub fn is_empty(&self) -> bool {
         self.nodes.is_empty()
     }
+    /// Marks a node as real-valued (for forms such as zᴴz or zᴴPz with Hermitian P, whose
+    /// value is real although their factors are complex).
+    pub(crate) fn set_real(&mut self, id: NodeId) {
+        self.nodes[id].ty.real = true;
+    }
     /// The type of a node.
     pub fn ty(&self, id: NodeId) -> Ty {
         self.nodes[id].ty

@@ -10,7 +10,7 @@
 //! (J + J̃ is the real Jacobian), as for the Hessian pair.
 
 use super::adjoint::pullback;
-use super::eval::{evaluate, EvalError, Values};
+use super::eval::{evaluate, evaluate_outputs, EvalError, Values};
 use super::function::{split_point, VarInfo};
 use super::graph::{Graph, NodeId, Op, Trans, Unary};
 use super::tangent::{propagate, Batch};
@@ -170,10 +170,10 @@ impl LeastSquares {
     }
     /// dr = J v + J̃ conj(v) for each column of `v` (N × k), giving M × k.
     pub fn jvp(&self, z: &[C64], v: &Batch) -> Result<Batch, EvalError> {
-        let last = self.last_piece();
-        let mut vals: Values = evaluate(&self.graph, last, &split_point(&self.vars, z), &[])?;
+        let mut vals = Values::new(&self.graph, &split_point(&self.vars, z), &[]);
         let tans = super::function::split_batch(&self.vars, v);
-        let t = propagate(&self.graph, last, &mut vals, &tans, &[])?;
+        let outs: Vec<NodeId> = self.pieces.iter().map(|p| p.node).collect();
+        let t = propagate(&self.graph, &outs, &mut vals, &tans, &[])?;
         let mut out = Batch::zeros(self.len, v.k);
         for j in 0..v.k {
             let col = self.stack(|id| t[id].as_ref().map(|b| b.col(j).to_vec()));
@@ -196,7 +196,8 @@ impl LeastSquares {
             seeds.push(std::sync::Arc::new(t));
             off += n;
         }
-        let v = evaluate(&self.graph, self.graph.len() - 1, &split_point(&self.vars, z), &seeds)?;
+        let outs: Vec<NodeId> = self.adj.iter().flatten().copied().collect();
+        let v = evaluate_outputs(&self.graph, &outs, &split_point(&self.vars, z), &seeds)?;
         let _ = self.seeds_last;
         let mut out = vec![C64::new(0.0, 0.0); self.dim];
         for (var, a) in self.vars.iter().zip(&self.adj) {

@@ -92,17 +92,36 @@ fn err(node: NodeId, message: impl Into<String>) -> EvalError {
     }
 }
 
-/// Propagates tangents through nodes `0..=last`, given the forward `values` (which must include
-/// those nodes) and the tangents of the variables (`None`: the variable does not move).
+/// Propagates tangents to the `outputs` (through the nodes they depend on), given the tangents of
+/// the variables and seeds (`None`: does not move). Forward values are computed on demand in
+/// `values`, so a value that no derivative rule reads is never computed (for H v + K conj(v) that
+/// saves the gradient's own value).
 pub fn propagate(
     g: &Graph,
-    last: NodeId,
+    outputs: &[NodeId],
     values: &mut Values,
     var_tangents: &[Option<Batch>],
     seed_tangents: &[Option<Batch>],
 ) -> Result<Vec<Option<Batch>>, EvalError> {
+    let last = outputs.iter().copied().max().unwrap_or(0).min(g.len().saturating_sub(1));
+    let mut live = vec![false; last + 1];
+    for &o in outputs {
+        if o <= last {
+            live[o] = true;
+        }
+    }
+    for id in (0..=last).rev() {
+        if live[id] {
+            for &a in &g.node(id).args {
+                live[a] = true;
+            }
+        }
+    }
     let mut t: Vec<Option<Batch>> = vec![None; last + 1];
     for id in 0..=last {
+        if !live[id] {
+            continue;
+        }
         let node = g.node(id);
         let out = match &node.op {
             Op::Var(i) => var_tangents.get(*i).cloned().flatten(),
@@ -131,6 +150,9 @@ fn jvp(g: &Graph, id: NodeId, values: &mut Values, t: &[Option<Batch>]) -> Resul
         .find_map(|&a| t[a].as_ref().map(|b| b.k))
         .unwrap_or(0);
     let ta = |j: usize| t[node.args[j]].clone();
+    for &a in &node.args {
+        values.ensure(g, a)?;
+    }
     let val = |values: &Values, j: usize| values.arc(node.args[j]).cloned();
     let zero_if_none = |b: Option<Batch>, r: usize| b.unwrap_or_else(|| Batch::zeros(r, k));
     let out = match &node.op {
@@ -153,14 +175,14 @@ fn jvp(g: &Graph, id: NodeId, values: &mut Values, t: &[Option<Batch>]) -> Resul
         }
         Op::EDiv => {
             let b = val(values, 1)?;
-            let w = values.arc(id)?.clone();
+            let w = values.ensure_get(g, id)?;
             let x = ta(0).map(|d| d.map(|i, v| v / b.data()[i]));
             let y = ta(1).map(|d| d.map(|i, v| -v * w.data()[i] / b.data()[i]));
             zero_if_none(add_opt(x, y), rows)
         }
         Op::Unary(u) => {
             let a = val(values, 0)?;
-            let w = values.arc(id)?.clone();
+            let w = values.ensure_get(g, id)?;
             let real = g.ty(node.args[0]).real;
             let d = zero_if_none(ta(0), rows);
             let (a, w) = (a.data(), w.data());
@@ -219,7 +241,7 @@ fn jvp(g: &Graph, id: NodeId, values: &mut Values, t: &[Option<Batch>]) -> Resul
         }
         Op::Norm2 => {
             let a = val(values, 0)?;
-            let w = values.arc(id)?.data()[0].re;
+            let w = values.ensure_get(g, id)?.data()[0].re;
             let d = zero_if_none(ta(0), a.data().len());
             d.per_col(1, |c| {
                 let v = if w == 0.0 {

@@ -75,6 +75,9 @@ pub struct Lowerer<'a> {
     context: Context,
     consts: HashMap<String, NodeId>,
     custom: Option<&'a HashMap<String, Arc<dyn CustomOp>>>,
+    /// Common subexpressions: equal (short) source texts lower to one node, so that
+    /// `(z - c)' * (z - c)` is recognized as a Hermitian form and computed once.
+    memo: HashMap<String, NodeId>,
 }
 
 /// The names of every function of the expression language.
@@ -100,6 +103,7 @@ impl<'a> Lowerer<'a> {
             context,
             consts: HashMap::new(),
             custom: None,
+            memo: HashMap::new(),
         }
     }
 
@@ -146,6 +150,18 @@ impl<'a> Lowerer<'a> {
     }
 
     fn expr(&mut self, e: &Expr) -> Result<NodeId, LowerError> {
+        let key = (1..=512).contains(&e.span.len()).then(|| e.to_string());
+        if let Some(&id) = key.as_ref().and_then(|k| self.memo.get(k)) {
+            return Ok(id);
+        }
+        let id = self.expr_uncached(e)?;
+        if let Some(k) = key {
+            self.memo.insert(k, id);
+        }
+        Ok(id)
+    }
+
+    fn expr_uncached(&mut self, e: &Expr) -> Result<NodeId, LowerError> {
         let id = match &e.kind {
             ExprKind::Number(x) => self.graph.real_scalar(*x),
             ExprKind::Imag(y) => self.graph.constant(Tensor::scalar(C64::new(0.0, *y)), false),
@@ -344,7 +360,11 @@ impl<'a> Lowerer<'a> {
                     )
                     .note("use `.*` for the elementwise product"));
                 }
-                Ok(self.graph.matmul(a, ta, b, tb))
+                let p = self.graph.matmul(a, ta, b, tb);
+                if self.is_hermitian_form(a, ta, b, tb) {
+                    self.graph.set_real(p);
+                }
+                Ok(p)
             }
             BinOp::Div => {
                 if !sb.is_scalar() {
@@ -382,6 +402,33 @@ impl<'a> Lowerer<'a> {
             }
             _ => Err(LowerError::new(span, "internal: unexpected operator")),
         }
+    }
+
+    /// Whether op_a(a)·op_b(b) is a scalar Hermitian form xᴴx or xᴴPx with a constant
+    /// Hermitian P, whose value is real.
+    fn is_hermitian_form(&self, a: NodeId, ta: Trans, b: NodeId, tb: Trans) -> bool {
+        let scalar = dims(self.ty(a).shape, ta).0 == 1 && dims(self.ty(b).shape, tb).1 == 1;
+        if !scalar || tb != Trans::N {
+            return false;
+        }
+        let herm_const = |p: NodeId| match &self.g().node(p).op {
+            Op::Const(t) => t.shape().is_square() && crate::cr::hermitian_defect(t) <= 1e-14,
+            _ => false,
+        };
+        if ta == Trans::H && a == b {
+            return true;
+        }
+        let an = self.g().node(a);
+        if ta == Trans::N && matches!(an.op, Op::MatMul(Trans::H, Trans::N)) {
+            // (xᴴ P) x
+            return an.args[0] == b && herm_const(an.args[1]);
+        }
+        let bn = self.g().node(b);
+        if ta == Trans::H && matches!(bn.op, Op::MatMul(Trans::N, Trans::N)) {
+            // xᴴ (P x)
+            return bn.args[1] == a && herm_const(bn.args[0]);
+        }
+        false
     }
 
     /// `x'` or `transpose(x)` nodes fold into the product's flags.

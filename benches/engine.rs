@@ -15,7 +15,13 @@ use wirtinger::io::random::{generate, RandomKind};
 use wirtinger::model::{Shape, Tensor, Ty};
 
 fn random(shape: &[usize], seed: u64) -> Tensor {
-    let raw = generate(RandomKind::ComplexNormal, shape, seed, &ReadLimits::default()).unwrap();
+    let raw = generate(
+        RandomKind::ComplexNormal,
+        shape,
+        seed,
+        &ReadLimits::default(),
+    )
+    .unwrap();
     Tensor::new(Shape::from_dims(shape).unwrap(), raw.data).unwrap()
 }
 
@@ -25,8 +31,20 @@ fn least_squares(c: &mut Criterion) {
     let b = random(&[m], 2);
     let z: Vec<C64> = random(&[n], 3).into_data();
     let mut data = BTreeMap::new();
-    data.insert("A".to_string(), DataValue::Dense { value: Arc::new(a.clone()), real: false });
-    data.insert("b".to_string(), DataValue::Dense { value: Arc::new(b.clone()), real: false });
+    data.insert(
+        "A".to_string(),
+        DataValue::Dense {
+            value: Arc::new(a.clone()),
+            real: false,
+        },
+    );
+    data.insert(
+        "b".to_string(),
+        DataValue::Dense {
+            value: Arc::new(b.clone()),
+            real: false,
+        },
+    );
     let f = compile_objective(
         "norm2sq(A * z - b)",
         &[("z".into(), Ty::complex(Shape::Vector(n)))],
@@ -39,17 +57,28 @@ fn least_squares(c: &mut Criterion) {
     g.bench_function("baseline_faer_matvec_norm", |bench| {
         bench.iter(|| {
             let mut r = Mat::<C64>::zeros(m, 1);
-            matmul(r.as_mut(), Accum::Replace, am, zm, C64::new(1.0, 0.0), Par::Seq);
+            matmul(
+                r.as_mut(),
+                Accum::Replace,
+                am,
+                zm,
+                C64::new(1.0, 0.0),
+                Par::Seq,
+            );
             let s: f64 = (0..m).map(|i| (r[(i, 0)] - b.data()[i]).norm_sqr()).sum();
             black_box(s)
         })
     });
-    g.bench_function("value", |bench| bench.iter(|| black_box(f.value(black_box(&z)).unwrap())));
+    g.bench_function("value", |bench| {
+        bench.iter(|| black_box(f.value(black_box(&z)).unwrap()))
+    });
     g.bench_function("value_gradient", |bench| {
         bench.iter(|| black_box(f.value_gradient(black_box(&z)).unwrap()))
     });
     let v: Vec<C64> = random(&[n], 4).into_data();
-    g.bench_function("hvp", |bench| bench.iter(|| black_box(f.hvp(black_box(&z), &v).unwrap())));
+    g.bench_function("hvp", |bench| {
+        bench.iter(|| black_box(f.hvp(black_box(&z), &v).unwrap()))
+    });
     g.finish();
 }
 
@@ -64,7 +93,12 @@ fn small(c: &mut Criterion) {
         &BTreeMap::new(),
     )
     .unwrap();
-    let z = vec![C64::new(0.5, 0.1), C64::new(-0.3, 0.2), C64::new(1.5, 0.0), C64::new(0.7, 0.0)];
+    let z = vec![
+        C64::new(0.5, 0.1),
+        C64::new(-0.3, 0.2),
+        C64::new(1.5, 0.0),
+        C64::new(0.7, 0.0),
+    ];
     c.bench_function("small_4var_value_gradient", |bench| {
         bench.iter(|| black_box(f.value_gradient(black_box(&z)).unwrap()))
     });

@@ -11,8 +11,13 @@ use wirtinger::model::builder::{fns::*, ProblemBuilder};
 use wirtinger::model::{Shape, Tensor};
 
 fn random(shape: &[usize], seed: u64) -> Tensor {
-    let raw = generate(RandomKind::ComplexNormal, shape, seed, &ReadLimits::default())
-        .expect("a small random array");
+    let raw = generate(
+        RandomKind::ComplexNormal,
+        shape,
+        seed,
+        &ReadLimits::default(),
+    )
+    .expect("a small random array");
     Tensor::new(Shape::from_dims(shape).expect("1-D or 2-D"), raw.data).expect("sizes match")
 }
 
@@ -39,9 +44,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let r = am * zm - faer::MatRef::from_column_major_slice(b_val.data(), m, 1);
     let g_exact = am.adjoint() * &r * faer::Scale(C64::new(2.0, 0.0));
     let h_exact = am.adjoint() * am * faer::Scale(C64::new(2.0, 0.0));
-    let g_err = (0..n).map(|i| (grad[i] - g_exact[(i, 0)]).norm()).fold(0.0, f64::max);
-    let h_err = (0..n * n).map(|q| (h[(q % n, q / n)] - h_exact[(q % n, q / n)]).norm()).fold(0.0, f64::max);
-    let k_max = (0..n * n).map(|q| k[(q % n, q / n)].norm()).fold(0.0, f64::max);
+    let g_err = (0..n)
+        .map(|i| (grad[i] - g_exact[(i, 0)]).norm())
+        .fold(0.0, f64::max);
+    let h_err = (0..n * n)
+        .map(|q| (h[(q % n, q / n)] - h_exact[(q % n, q / n)]).norm())
+        .fold(0.0, f64::max);
+    let k_max = (0..n * n)
+        .map(|q| k[(q % n, q / n)].norm())
+        .fold(0.0, f64::max);
     println!("f(z0) = {value:.6}");
     println!("max |g − 2Aᴴ(Az − b)| = {g_err:.2e}");
     println!("max |H − 2AᴴA|       = {h_err:.2e}");

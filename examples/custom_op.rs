@@ -31,7 +31,10 @@ impl CustomOp for SoftSat {
     }
     fn output_type(&self, inputs: &[Ty]) -> Result<Ty, String> {
         match inputs {
-            [t] => Ok(Ty { shape: t.shape, real: false }),
+            [t] => Ok(Ty {
+                shape: t.shape,
+                real: false,
+            }),
             _ => Err("takes one argument".into()),
         }
     }

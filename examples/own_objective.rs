@@ -24,7 +24,11 @@ impl Objective for Quartic {
             .sum())
     }
     fn value_gradient(&self, z: &[C64]) -> Result<(f64, Vec<C64>), EvalError> {
-        let g = z.iter().zip(&self.c).map(|(x, c)| 4.0 * x.norm_sqr() * x + c).collect();
+        let g = z
+            .iter()
+            .zip(&self.c)
+            .map(|(x, c)| 4.0 * x.norm_sqr() * x + c)
+            .collect();
         Ok((self.value(z)?, g))
     }
     fn hvp(&self, z: &[C64], v: &[C64]) -> Result<Vec<C64>, EvalError> {
@@ -44,7 +48,11 @@ fn main() -> Result<(), EvalError> {
     let (h, k) = f.hessian(&z)?;
     println!("f = {v:.6}, g = {g:?}");
     for i in 0..2 {
-        println!("H[{i}][{i}] = {:.6}, K[{i}][{i}] = {:.6}", h[(i, i)], k[(i, i)]);
+        println!(
+            "H[{i}][{i}] = {:.6}, K[{i}][{i}] = {:.6}",
+            h[(i, i)],
+            k[(i, i)]
+        );
         assert!((h[(i, i)] - C64::new(8.0 * z[i].norm_sqr(), 0.0)).norm() < 1e-12);
         assert!((k[(i, i)] - 4.0 * z[i] * z[i]).norm() < 1e-12);
     }

@@ -137,7 +137,9 @@ fn snippet(file: &str, src: &str, span: Range<usize>, note: Option<&str>) -> Str
     }
     let text = String::from_utf8_lossy(&buf).into_owned();
     // ariadne's first line repeats "Error:"; our own first line already carries the message.
-    text.split_once('\n').map(|x| x.1.to_string()).unwrap_or(text)
+    text.split_once('\n')
+        .map(|x| x.1.to_string())
+        .unwrap_or(text)
 }
 
 /// Errors of the library API.

@@ -7,9 +7,9 @@
 //! dg = H dz + K conj(dz).
 
 pub mod cr;
+pub mod error;
 pub mod expr;
 pub mod io;
 pub mod model;
-pub mod error;
 
 pub use error::{Diagnostic, Error};

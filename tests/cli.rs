@@ -34,7 +34,10 @@ fn check_rejects_bad_input_with_exit_2_and_one_located_message() {
     let (code, out, err) = wirtinger(&["check", "tests/golden/shape_mismatch.toml"]);
     assert_eq!(code, 2);
     assert!(out.is_empty());
-    assert!(err.starts_with("error: tests/golden/shape_mismatch.toml:6:21: "), "{err}");
+    assert!(
+        err.starts_with("error: tests/golden/shape_mismatch.toml:6:21: "),
+        "{err}"
+    );
     assert_eq!(err.matches("error:").count(), 1, "{err}");
 }
 
@@ -42,7 +45,10 @@ fn check_rejects_bad_input_with_exit_2_and_one_located_message() {
 fn missing_file_is_rejected() {
     let (code, _, err) = wirtinger(&["check", "tests/fixtures/no_such_file.toml"]);
     assert_eq!(code, 2);
-    assert!(err.contains("tests/fixtures/no_such_file.toml") && err.contains("no such file"), "{err}");
+    assert!(
+        err.contains("tests/fixtures/no_such_file.toml") && err.contains("no such file"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -56,7 +62,10 @@ fn a_directory_is_rejected() {
 fn bad_arguments_are_rejected_with_exit_2() {
     assert_eq!(wirtinger(&["frobnicate"]).0, 2);
     assert_eq!(wirtinger(&["check"]).0, 2);
-    assert_eq!(wirtinger(&["check", "problems/least_squares.toml", "--seed", "x"]).0, 2);
+    assert_eq!(
+        wirtinger(&["check", "problems/least_squares.toml", "--seed", "x"]).0,
+        2
+    );
     assert_eq!(wirtinger(&["--help"]).0, 0);
 }
 

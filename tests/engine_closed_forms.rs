@@ -147,10 +147,17 @@ fn assert_vec(got: &[C64], want: &[C64], tol: f64, what: &str) {
 }
 
 fn assert_mat(got: &Mat<C64>, want: &Mat<C64>, tol: f64, what: &str) {
-    assert_eq!((got.nrows(), got.ncols()), (want.nrows(), want.ncols()), "{what}: shape");
+    assert_eq!(
+        (got.nrows(), got.ncols()),
+        (want.nrows(), want.ncols()),
+        "{what}: shape"
+    );
     let scale = 1.0 + want.norm_l2();
     let err = (got - want).norm_l2();
-    assert!(err <= tol * scale, "{what}: error {err:.3e}\ngot  {got:?}\nwant {want:?}");
+    assert!(
+        err <= tol * scale,
+        "{what}: error {err:.3e}\ngot  {got:?}\nwant {want:?}"
+    );
 }
 
 const TOL: f64 = 1e-11;
@@ -176,14 +183,20 @@ fn expect(f: &Function, z: &[C64], val: f64, g: &[C64], h: &Mat<C64>, k: &Mat<C6
 /// Value and gradient only, plus the finite-difference check.
 fn expect_first(f: &Function, z: &[C64], val: f64, g: &[C64]) {
     let (v, gg) = f.value_gradient(z).unwrap();
-    assert!((v - val).abs() <= TOL * (1.0 + val.abs()), "value {v} vs {val}");
+    assert!(
+        (v - val).abs() <= TOL * (1.0 + val.abs()),
+        "value {v} vs {val}"
+    );
     assert_vec(&gg, g, TOL, "gradient");
 }
 
 fn fd(f: &Function, z: &[C64]) {
     let rep = check_derivatives(f, z, 5).unwrap();
     assert!(rep.gradient_error < GRADIENT_TOL, "{rep:?}");
-    assert!(rep.hessian_checked && rep.hessian_error < HESSIAN_TOL, "{rep:?}");
+    assert!(
+        rep.hessian_checked && rep.hessian_error < HESSIAN_TOL,
+        "{rep:?}"
+    );
 }
 
 /// Real variables' directions have zero imaginary parts.
@@ -206,7 +219,14 @@ fn mask_real(f: &Function, mut v: Vec<C64>) -> Vec<C64> {
 fn convention_abs2_at_1_plus_2i() {
     let f = compile("abs2(z)", &[cvar("z", Shape::Scalar)], &Data::new());
     let z = [c(1.0, 2.0)];
-    expect(&f, &z, 5.0, &[c(2.0, 4.0)], &diag(&[r(2.0)]), &diag(&[ZERO]));
+    expect(
+        &f,
+        &z,
+        5.0,
+        &[c(2.0, 4.0)],
+        &diag(&[r(2.0)]),
+        &diag(&[ZERO]),
+    );
 }
 
 /// f = zᴴPz + Re(zᵀCz) − 2Re(bᴴz), P Hermitian, C non-symmetric, n = 4.
@@ -278,13 +298,17 @@ fn right_half_plane() -> Vec<C64> {
 #[test]
 fn exp_closed_form() {
     // φ = φ′ = φ″ = eᶻ
-    holomorphic("exp(z)", &right_half_plane(), |x| [x.exp(), x.exp(), x.exp()]);
+    holomorphic("exp(z)", &right_half_plane(), |x| {
+        [x.exp(), x.exp(), x.exp()]
+    });
 }
 
 #[test]
 fn log_closed_form() {
     // φ′ = 1/z, φ″ = −1/z²
-    holomorphic("log(z)", &right_half_plane(), |x| [x.ln(), x.inv(), -(x * x).inv()]);
+    holomorphic("log(z)", &right_half_plane(), |x| {
+        [x.ln(), x.inv(), -(x * x).inv()]
+    });
 }
 
 #[test]
@@ -299,19 +323,25 @@ fn sqrt_closed_form() {
 #[test]
 fn sin_closed_form() {
     // φ′ = cos z, φ″ = −sin z
-    holomorphic("sin(z)", &right_half_plane(), |x| [x.sin(), x.cos(), -x.sin()]);
+    holomorphic("sin(z)", &right_half_plane(), |x| {
+        [x.sin(), x.cos(), -x.sin()]
+    });
 }
 
 #[test]
 fn cos_closed_form() {
     // φ′ = −sin z, φ″ = −cos z
-    holomorphic("cos(z)", &right_half_plane(), |x| [x.cos(), -x.sin(), -x.cos()]);
+    holomorphic("cos(z)", &right_half_plane(), |x| {
+        [x.cos(), -x.sin(), -x.cos()]
+    });
 }
 
 #[test]
 fn elementwise_integer_power_closed_form() {
     // φ = z³: φ′ = 3z², φ″ = 6z
-    holomorphic("z.^3", &right_half_plane(), |x| [x * x * x, x * x * 3.0, x * 6.0]);
+    holomorphic("z.^3", &right_half_plane(), |x| {
+        [x * x * x, x * x * 3.0, x * 6.0]
+    });
     // φ = z⁻²: φ′ = −2z⁻³, φ″ = 6z⁻⁴
     holomorphic("z.^(-2)", &right_half_plane(), |x| {
         [x.powi(-2), x.powi(-3) * -2.0, x.powi(-4) * 6.0]
@@ -370,11 +400,15 @@ fn real_variable_elementwise_closed_forms() {
     let cases: [(&str, D); 8] = [
         ("exp(x)", |t| [t.exp(), t.exp(), t.exp()]),
         ("log(x)", |t| [t.ln(), 1.0 / t, -1.0 / (t * t)]),
-        ("sqrt(x)", |t| [t.sqrt(), 0.5 / t.sqrt(), -0.25 / (t * t.sqrt())]),
+        ("sqrt(x)", |t| {
+            [t.sqrt(), 0.5 / t.sqrt(), -0.25 / (t * t.sqrt())]
+        }),
         ("sin(x)", |t| [t.sin(), t.cos(), -t.sin()]),
         ("cos(x)", |t| [t.cos(), -t.sin(), -t.cos()]),
         ("x.^3", |t| [t.powi(3), 3.0 * t * t, 6.0 * t]),
-        ("x.^2.5", |t| [t.powf(2.5), 2.5 * t.powf(1.5), 3.75 * t.sqrt()]),
+        ("x.^2.5", |t| {
+            [t.powf(2.5), 2.5 * t.powf(1.5), 3.75 * t.sqrt()]
+        }),
         ("abs2(x)", |t| [t * t, 2.0 * t, 2.0]),
     ];
     for (e, phi) in cases {
@@ -394,7 +428,11 @@ fn real_variable_elementwise_closed_forms() {
 #[test]
 fn real_closed_form() {
     let z = Rng::new(2).cvec(3);
-    let f = compile("sum(real(z .* z))", &[cvar("z", Shape::Vector(3))], &Data::new());
+    let f = compile(
+        "sum(real(z .* z))",
+        &[cvar("z", Shape::Vector(3))],
+        &Data::new(),
+    );
     let val: f64 = z.iter().map(|x| (x * x).re).sum();
     let g: Vec<C64> = z.iter().map(|x| x.conj() * 2.0).collect();
     expect(&f, &z, val, &g, &zeros(3), &diag(&[r(2.0); 3]));
@@ -404,7 +442,11 @@ fn real_closed_form() {
 #[test]
 fn imag_closed_form() {
     let z = Rng::new(3).cvec(3);
-    let f = compile("sum(imag(z .* z))", &[cvar("z", Shape::Vector(3))], &Data::new());
+    let f = compile(
+        "sum(imag(z .* z))",
+        &[cvar("z", Shape::Vector(3))],
+        &Data::new(),
+    );
     let val: f64 = z.iter().map(|x| (x * x).im).sum();
     let g: Vec<C64> = z.iter().map(|x| I * x.conj() * 2.0).collect();
     expect(&f, &z, val, &g, &zeros(3), &diag(&[I * 2.0; 3]));
@@ -438,7 +480,10 @@ fn abs_and_norm1_closed_form() {
     let z = Rng::new(5).cvec(3);
     let g: Vec<C64> = z.iter().map(|x| x / x.norm()).collect();
     let h: Vec<C64> = z.iter().map(|x| r(0.5 / x.norm())).collect();
-    let k: Vec<C64> = z.iter().map(|x| -x * x / (2.0 * x.norm().powi(3))).collect();
+    let k: Vec<C64> = z
+        .iter()
+        .map(|x| -x * x / (2.0 * x.norm().powi(3)))
+        .collect();
     let val: f64 = z.iter().map(|x| x.norm()).sum();
     for src in ["sum(abs(z))", "norm1(z)"] {
         let f = compile(src, &[cvar("z", Shape::Vector(3))], &Data::new());
@@ -446,13 +491,24 @@ fn abs_and_norm1_closed_form() {
     }
     // a real variable: |x| has ∂/∂x = sign(x) and zero second derivative away from 0
     let f = compile("sum(abs(x))", &[rvar("x", Shape::Vector(2))], &Data::new());
-    expect(&f, &[r(-0.7), r(1.4)], 2.1, &[r(-1.0), r(1.0)], &zeros(2), &zeros(2));
+    expect(
+        &f,
+        &[r(-0.7), r(1.4)],
+        2.1,
+        &[r(-1.0), r(1.0)],
+        &zeros(2),
+        &zeros(2),
+    );
 }
 
 /// At z = 0 the engine returns the subgradient 0 for |z| (and 0 for the second derivatives).
 #[test]
 fn abs_at_zero_gives_gradient_zero_subgradient() {
-    let f = compile("abs(z) + norm1(u)", &[cvar("z", Shape::Scalar), cvar("u", Shape::Vector(2))], &Data::new());
+    let f = compile(
+        "abs(z) + norm1(u)",
+        &[cvar("z", Shape::Scalar), cvar("u", Shape::Vector(2))],
+        &Data::new(),
+    );
     let z = [ZERO, ZERO, c(3.0, 4.0)];
     let (v, g) = f.value_gradient(&z).unwrap();
     assert_eq!(v, 5.0);
@@ -496,7 +552,13 @@ fn elementwise_product_closed_form() {
         .map(|i| (cc[i] * u[i]).conj())
         .chain((0..3).map(|i| (cc[i] * z[i]).conj()))
         .collect();
-    let k = Mat::from_fn(6, 6, |i, j| if i % 3 == j % 3 && i != j { cc[i % 3].conj() } else { ZERO });
+    let k = Mat::from_fn(6, 6, |i, j| {
+        if i % 3 == j % 3 && i != j {
+            cc[i % 3].conj()
+        } else {
+            ZERO
+        }
+    });
     expect(&f, &p, val, &g, &zeros(6), &k);
 }
 
@@ -511,7 +573,9 @@ fn elementwise_division_closed_form() {
     let f = compile("real(sum(c ./ z))", &[cvar("z", Shape::Vector(3))], &data);
     let val: f64 = (0..3).map(|i| (cc[i] / z[i]).re).sum();
     let g: Vec<C64> = (0..3).map(|i| (-cc[i] / (z[i] * z[i])).conj()).collect();
-    let k: Vec<C64> = (0..3).map(|i| (cc[i] * 2.0 / z[i].powi(3)).conj()).collect();
+    let k: Vec<C64> = (0..3)
+        .map(|i| (cc[i] * 2.0 / z[i].powi(3)).conj())
+        .collect();
     expect(&f, &z, val, &g, &zeros(3), &diag(&k));
 
     let f = compile(
@@ -527,9 +591,8 @@ fn elementwise_division_closed_form() {
         .collect();
     let k = Mat::from_fn(6, 6, |i, j| {
         let (a, b) = (i % 3, j % 3);
-        if a != b {
-            ZERO
-        } else if i < 3 && j < 3 {
+        // ∂²F/∂z² = 0 and entries of different index pairs vanish
+        if a != b || (i < 3 && j < 3) {
             ZERO
         } else if i >= 3 && j >= 3 {
             (z[a] * 2.0 / u[a].powi(3)).conj()
@@ -565,7 +628,11 @@ fn scalar_division_closed_form() {
     });
     expect(&f, &p, (s / w).re, &g, &zeros(4), &k);
 
-    let f = compile("sum(abs2(z / 2))", &[cvar("z", Shape::Vector(3))], &Data::new());
+    let f = compile(
+        "sum(abs2(z / 2))",
+        &[cvar("z", Shape::Vector(3))],
+        &Data::new(),
+    );
     let val = z.iter().map(|x| x.norm_sqr()).sum::<f64>() / 4.0;
     let g: Vec<C64> = z.iter().map(|x| x * 0.5).collect();
     expect(&f, &z, val, &g, &diag(&[r(0.5); 3]), &zeros(3));
@@ -591,9 +658,15 @@ fn matrix_products_with_adjoint_and_transpose() {
     let cases = [
         ("sum(abs2(A * z - b))", a43.clone()),
         ("sum(abs2(B' * z - b))", adj(&a34)),
-        ("sum(abs2(transpose(B) * z - b))", a34.transpose().to_owned()),
+        (
+            "sum(abs2(transpose(B) * z - b))",
+            a34.transpose().to_owned(),
+        ),
         ("sum(abs2(z' * B - b'))", adj(&a34)),
-        ("sum(abs2(transpose(z) * B - transpose(b)))", a34.transpose().to_owned()),
+        (
+            "sum(abs2(transpose(z) * B - transpose(b)))",
+            a34.transpose().to_owned(),
+        ),
     ];
     for (src, m) in cases {
         let f = compile(src, &vars, &data);
@@ -644,7 +717,14 @@ fn matrix_variable_products() {
     expect(&f, &z, val, &vec_of(&conj_m(&am)), &zeros(6), &zeros(6));
     let f = compile("real(trace(X' * X))", &vars, &data);
     let g: Vec<C64> = z.iter().map(|v| v * 2.0).collect();
-    expect(&f, &z, norm_v(&z).powi(2), &g, &diag(&[r(2.0); 6]), &zeros(6));
+    expect(
+        &f,
+        &z,
+        norm_v(&z).powi(2),
+        &g,
+        &diag(&[r(2.0); 6]),
+        &zeros(6),
+    );
 }
 
 /// f = Re Σ cᵢzᵢ: g = conj(c), H = K = 0. f = Σ xᵢ (real): g = 1.
@@ -685,10 +765,19 @@ fn dot_closed_form() {
     expect(&f, &z, (I * az).re, &g, &zeros(3), &zeros(3));
     let f = compile("real(dot(z, z))", &vars, &data);
     let g: Vec<C64> = z.iter().map(|x| x * 2.0).collect();
-    expect(&f, &z, norm_v(&z).powi(2), &g, &diag(&[r(2.0); 3]), &zeros(3));
+    expect(
+        &f,
+        &z,
+        norm_v(&z).powi(2),
+        &g,
+        &diag(&[r(2.0); 3]),
+        &zeros(3),
+    );
     let xm = rng.cmat(2, 2);
     let f = compile("real(dot(A, X))", &[cvar("X", Shape::Matrix(2, 2))], &data);
-    let val: f64 = (0..4).map(|i| (vec_of(&am)[i].conj() * vec_of(&xm)[i]).re).sum();
+    let val: f64 = (0..4)
+        .map(|i| (vec_of(&am)[i].conj() * vec_of(&xm)[i]).re)
+        .sum();
     expect(&f, &vec_of(&xm), val, &vec_of(&am), &zeros(4), &zeros(4));
 }
 
@@ -739,7 +828,14 @@ fn norm2sq_closed_form() {
         let z = rng.cvec(n);
         let f = compile("norm2sq(z)", &vars, &Data::new());
         let g: Vec<C64> = z.iter().map(|x| x * 2.0).collect();
-        expect(&f, &z, norm_v(&z).powi(2), &g, &diag(&vec![r(2.0); n]), &zeros(n));
+        expect(
+            &f,
+            &z,
+            norm_v(&z).powi(2),
+            &g,
+            &diag(&vec![r(2.0); n]),
+            &zeros(n),
+        );
     }
 }
 
@@ -751,9 +847,25 @@ fn trace_closed_form() {
     let xm = rng.cmat(3, 3);
     let mut data = Data::new();
     put(&mut data, "A", mt(&am), false);
-    let f = compile("real(trace(A * X))", &[cvar("X", Shape::Matrix(3, 3))], &data);
-    let val = mul(&am, &xm).diagonal().column_vector().iter().sum::<C64>().re;
-    expect(&f, &vec_of(&xm), val, &vec_of(&adj(&am)), &zeros(9), &zeros(9));
+    let f = compile(
+        "real(trace(A * X))",
+        &[cvar("X", Shape::Matrix(3, 3))],
+        &data,
+    );
+    let val = mul(&am, &xm)
+        .diagonal()
+        .column_vector()
+        .iter()
+        .sum::<C64>()
+        .re;
+    expect(
+        &f,
+        &vec_of(&xm),
+        val,
+        &vec_of(&adj(&am)),
+        &zeros(9),
+        &zeros(9),
+    );
 }
 
 /// diag(z) (vector → matrix): Re tr(A diag(z)) = Re Σ A_ii zᵢ, g = conj(diag A); and
@@ -777,10 +889,21 @@ fn diag_both_forms_closed_form() {
     let f = compile("sum(abs2(A * diag(z) * ones(3)))", &vars, &data);
     let az = matvec(&am, &z);
     let g: Vec<C64> = matvec(&adj(&am), &az).iter().map(|x| x * 2.0).collect();
-    expect(&f, &z, norm_v(&az).powi(2), &g, &sc(&mul(&adj(&am), &am), 2.0), &zeros(3));
+    expect(
+        &f,
+        &z,
+        norm_v(&az).powi(2),
+        &g,
+        &sc(&mul(&adj(&am), &am), 2.0),
+        &zeros(3),
+    );
 
     let x = rng.cmat(2, 3);
-    let f = compile("sum(abs2(diag(X) - b))", &[cvar("X", Shape::Matrix(2, 3))], &data);
+    let f = compile(
+        "sum(abs2(diag(X) - b))",
+        &[cvar("X", Shape::Matrix(2, 3))],
+        &data,
+    );
     let xv = vec_of(&x);
     let mut g = vec![ZERO; 6];
     let mut h = vec![ZERO; 6];
@@ -800,14 +923,22 @@ fn diag_both_forms_closed_form() {
 fn indexing_closed_form() {
     let mut rng = Rng::new(18);
     let z = rng.cvec(3);
-    let f = compile("abs2(z[1]) + real(z[0] * z[2])", &[cvar("z", Shape::Vector(3))], &Data::new());
+    let f = compile(
+        "abs2(z[1]) + real(z[0] * z[2])",
+        &[cvar("z", Shape::Vector(3))],
+        &Data::new(),
+    );
     let val = z[1].norm_sqr() + (z[0] * z[2]).re;
     let g = [z[2].conj(), z[1] * 2.0, z[0].conj()];
     let k = Mat::from_fn(3, 3, |i, j| if i + j == 2 && i != j { ONE } else { ZERO });
     expect(&f, &z, val, &g, &diag(&[ZERO, r(2.0), ZERO]), &k);
 
     let x = rng.cvec(6);
-    let f = compile("abs2(X[1, 2]) + real(X[0, 1])", &[cvar("X", Shape::Matrix(2, 3))], &Data::new());
+    let f = compile(
+        "abs2(X[1, 2]) + real(X[0, 1])",
+        &[cvar("X", Shape::Matrix(2, 3))],
+        &Data::new(),
+    );
     let mut g = vec![ZERO; 6];
     g[5] = x[5] * 2.0;
     g[2] = ONE;
@@ -829,7 +960,14 @@ fn eye_and_ones_closed_form() {
     let m = &am + Mat::<C64>::identity(3, 3);
     let res: Vec<C64> = matvec(&m, &z).iter().map(|x| x - ONE).collect();
     let g: Vec<C64> = matvec(&adj(&m), &res).iter().map(|x| x * 2.0).collect();
-    expect(&f, &z, norm_v(&res).powi(2), &g, &sc(&mul(&adj(&m), &m), 2.0), &zeros(3));
+    expect(
+        &f,
+        &z,
+        norm_v(&res).powi(2),
+        &g,
+        &sc(&mul(&adj(&m), &m), 2.0),
+        &zeros(3),
+    );
     let f = compile("sum(abs2(eye(2, 3) * z))", &vars, &data);
     expect(
         &f,
@@ -868,19 +1006,48 @@ fn fft_and_ifft_adjoints_closed_form() {
     let ifft_b = matvec(&gm, &b);
     let g2: Vec<C64> = (0..n).map(|i| (z[i] - ifft_b[i]) * (2.0 * nf)).collect();
     assert_vec(&g, &g2, 1e-12, "2Fᴴ(Fz − b) = 2n(z − ifft b)");
-    expect(&f, &z, norm_v(&res).powi(2), &g, &diag(&vec![r(2.0 * nf); n]), &zeros(n));
+    expect(
+        &f,
+        &z,
+        norm_v(&res).powi(2),
+        &g,
+        &diag(&vec![r(2.0 * nf); n]),
+        &zeros(n),
+    );
 
     let f = compile("sum(abs2(ifft(z) - b))", &vars, &data);
     let res: Vec<C64> = matvec(&gm, &z).iter().zip(&b).map(|(x, y)| x - y).collect();
     let fft_b = matvec(&fm, &b);
     let g: Vec<C64> = (0..n).map(|i| (z[i] - fft_b[i]) * (2.0 / nf)).collect();
-    expect(&f, &z, norm_v(&res).powi(2), &g, &diag(&vec![r(2.0 / nf); n]), &zeros(n));
+    expect(
+        &f,
+        &z,
+        norm_v(&res).powi(2),
+        &g,
+        &diag(&vec![r(2.0 / nf); n]),
+        &zeros(n),
+    );
 
     let f = compile("real(sum(c .* fft(z)))", &vars, &data);
-    let val: f64 = matvec(&fm, &z).iter().zip(&cc).map(|(x, y)| (x * y).re).sum();
-    expect(&f, &z, val, &conj_v(&matvec(&fm, &cc)), &zeros(n), &zeros(n));
+    let val: f64 = matvec(&fm, &z)
+        .iter()
+        .zip(&cc)
+        .map(|(x, y)| (x * y).re)
+        .sum();
+    expect(
+        &f,
+        &z,
+        val,
+        &conj_v(&matvec(&fm, &cc)),
+        &zeros(n),
+        &zeros(n),
+    );
     let f = compile("real(sum(c .* ifft(z)))", &vars, &data);
-    let val: f64 = matvec(&gm, &z).iter().zip(&cc).map(|(x, y)| (x * y).re).sum();
+    let val: f64 = matvec(&gm, &z)
+        .iter()
+        .zip(&cc)
+        .map(|(x, y)| (x * y).re)
+        .sum();
     let g: Vec<C64> = matvec(&fm, &conj_v(&cc)).iter().map(|x| x / nf).collect();
     expect(&f, &z, val, &g, &zeros(n), &zeros(n));
 }
@@ -902,7 +1069,18 @@ fn lambda_max_and_min_2x2_closed_form() {
     let a = 0.6;
     let mut data = Data::new();
     put(&mut data, "A0", mt(&diag(&[r(a), r(-a)])), true);
-    put(&mut data, "E", mt(&Mat::from_fn(2, 2, |i, j| if (i, j) == (0, 1) { ONE } else { ZERO })), true);
+    put(
+        &mut data,
+        "E",
+        mt(&Mat::from_fn(2, 2, |i, j| {
+            if (i, j) == (0, 1) {
+                ONE
+            } else {
+                ZERO
+            }
+        })),
+        true,
+    );
     let vars = [cvar("w", Shape::Scalar)];
     let w = c(0.7, -0.5);
     let rho = (a * a + w.norm_sqr()).sqrt();
@@ -958,9 +1136,13 @@ fn spectral_sums_hermitian_closed_form_and_daleckii_krein() {
         ("sum_smallest(X + X', 2)", vec![0, 1]),
     ] {
         let f = compile(src, &vars, &Data::new());
-        let w: Vec<f64> = (0..n).map(|i| f64::from(u8::from(sel.contains(&i)))).collect();
+        let w: Vec<f64> = (0..n)
+            .map(|i| f64::from(u8::from(sel.contains(&i))))
+            .collect();
         let val: f64 = sel.iter().map(|&i| lam[i]).sum();
-        let p = Mat::from_fn(n, n, |i, j| (0..n).map(|q| v[(i, q)] * w[q] * v[(j, q)].conj()).sum());
+        let p = Mat::from_fn(n, n, |i, j| {
+            (0..n).map(|q| v[(i, q)] * w[q] * v[(j, q)].conj()).sum()
+        });
         expect_first(&f, &z, val, &vec_of(&sc(&p, 2.0)));
         let vev = mul(&adj(&v), &mul(&e, &v));
         let gam = Mat::from_fn(n, n, |i, j| {
@@ -1020,11 +1202,19 @@ fn generalized_lambda_max_closed_form() {
         let vv: Vec<C64> = (0..n).map(|i| u[(i, idx)] / bd[i].sqrt()).collect();
         let p = Mat::from_fn(n, n, |i, j| vv[i] * vv[j].conj());
 
-        let f = compile(&format!("{name}(X + X', B)"), &[cvar("X", Shape::Matrix(n, n))], &data);
+        let f = compile(
+            &format!("{name}(X + X', B)"),
+            &[cvar("X", Shape::Matrix(n, n))],
+            &data,
+        );
         expect_first(&f, &vec_of(&x), l, &vec_of(&sc(&p, 2.0)));
         fd(&f, &vec_of(&x));
 
-        let f = compile(&format!("{name}(A, B + Y + Y')"), &[cvar("Y", Shape::Matrix(n, n))], &data);
+        let f = compile(
+            &format!("{name}(A, B + Y + Y')"),
+            &[cvar("Y", Shape::Matrix(n, n))],
+            &data,
+        );
         expect_first(&f, &[ZERO; 9], l, &vec_of(&sc(&p, -2.0 * l)));
         let y: Vec<C64> = rng.cvec(9).iter().map(|t| t * 0.1).collect();
         fd(&f, &y);
@@ -1063,7 +1253,9 @@ fn mixed_real_and_complex_variables() {
         .collect();
     let val = norm_v(&res).powi(2) + norm_v(&x).powi(2);
     let gz: Vec<C64> = matvec(&adj(&am), &res).iter().map(|v| v * 2.0).collect();
-    let gx: Vec<C64> = (0..2).map(|i| r(2.0 * (cc[i].conj() * res[i]).re + 2.0 * x[i].re)).collect();
+    let gx: Vec<C64> = (0..2)
+        .map(|i| r(2.0 * (cc[i].conj() * res[i]).re + 2.0 * x[i].re))
+        .collect();
     let g: Vec<C64> = gz.iter().chain(&gx).copied().collect();
     let dm = diag(&cc);
     let aha = mul(&adj(&am), &am);

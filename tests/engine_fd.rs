@@ -40,10 +40,31 @@ fn put(data: &mut Data, name: &str, shape: Shape, v: Vec<C64>, real: bool) {
 fn composition_data() -> Data {
     let mut rng = ChaCha8::from_seed_u64(2024);
     let mut data = Data::new();
-    put(&mut data, "A", Shape::Matrix(3, 3), cvec(&mut rng, 9, 0.7), false);
-    put(&mut data, "B", Shape::Matrix(3, 3), cvec(&mut rng, 9, 0.7), false);
-    put(&mut data, "a", Shape::Vector(3), cvec(&mut rng, 3, 1.0), false);
-    let c = cvec(&mut rng, 3, 1.0).iter().map(|x| C64::new(x.re, 0.0)).collect();
+    put(
+        &mut data,
+        "A",
+        Shape::Matrix(3, 3),
+        cvec(&mut rng, 9, 0.7),
+        false,
+    );
+    put(
+        &mut data,
+        "B",
+        Shape::Matrix(3, 3),
+        cvec(&mut rng, 9, 0.7),
+        false,
+    );
+    put(
+        &mut data,
+        "a",
+        Shape::Vector(3),
+        cvec(&mut rng, 3, 1.0),
+        false,
+    );
+    let c = cvec(&mut rng, 3, 1.0)
+        .iter()
+        .map(|x| C64::new(x.re, 0.0))
+        .collect();
     put(&mut data, "c", Shape::Vector(3), c, true);
     data
 }
@@ -85,9 +106,12 @@ fn vector_expr() -> impl Strategy<Value = String> {
             e.clone().prop_map(|e| format!("sin({e})")),
             e.clone().prop_map(|e| format!("cos({e})")),
             e.clone().prop_map(move |e| format!("log({})", bounded(&e))),
-            e.clone().prop_map(move |e| format!("sqrt({})", bounded(&e))),
-            e.clone().prop_map(move |e| format!("({}.^1.5)", bounded(&e))),
-            e.clone().prop_map(move |e| format!("({}.^(-2))", bounded(&e))),
+            e.clone()
+                .prop_map(move |e| format!("sqrt({})", bounded(&e))),
+            e.clone()
+                .prop_map(move |e| format!("({}.^1.5)", bounded(&e))),
+            e.clone()
+                .prop_map(move |e| format!("({}.^(-2))", bounded(&e))),
             e.clone().prop_map(|e| format!("({e}.^2)")),
             e.clone().prop_map(|e| format!("conj({e})")),
             e.clone().prop_map(|e| format!("real({e})")),
@@ -127,7 +151,10 @@ fn objective() -> impl Strategy<Value = String> {
 
 /// 64 cases by default (about a second); `PROPTEST_CASES=N` runs more.
 fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(64)
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(64)
 }
 
 proptest! {
@@ -178,14 +205,26 @@ fn spectral_data() -> Data {
         },
     );
     let a0 = herm(cvec(&mut rng, 16, 1.0));
-    data.insert("A0".into(), DataValue::Dense { value: Arc::new(a0), real: false });
+    data.insert(
+        "A0".into(),
+        DataValue::Dense {
+            value: Arc::new(a0),
+            real: false,
+        },
+    );
     // B = 3I + small Hermitian: positive definite.
     let mut b = herm(cvec(&mut rng, 16, 0.3)).data().to_vec();
     for i in 0..4 {
         b[i + 4 * i] += 3.0;
     }
     put(&mut data, "B", Shape::Matrix(4, 4), b, false);
-    put(&mut data, "M", Shape::Matrix(4, 3), cvec(&mut rng, 12, 1.0), false);
+    put(
+        &mut data,
+        "M",
+        Shape::Matrix(4, 3),
+        cvec(&mut rng, 12, 1.0),
+        false,
+    );
     data
 }
 
@@ -220,9 +259,33 @@ fn spectral_functions_match_finite_differences() {
         let f = compile_objective(src, &vars, &data).unwrap_or_else(|e| panic!("`{src}`: {e}"));
         for seed in 0..6 {
             let z = random_point(&f, seed);
-            let r = check_derivatives(&f, &z, seed + 100).unwrap_or_else(|e| panic!("`{src}`: {e}"));
+            let r =
+                check_derivatives(&f, &z, seed + 100).unwrap_or_else(|e| panic!("`{src}`: {e}"));
             assert!(r.hessian_checked, "`{src}` seed {seed}: {r:?}");
             assert!(r.passed(), "`{src}` seed {seed}: {r:?}");
+        }
+    }
+}
+
+/// Powers with a variable exponent (lowered as exp(b .* log(a))), bases away from the branch cut.
+#[test]
+fn variable_exponents_match_finite_differences() {
+    let vars = composition_vars();
+    let data = composition_data();
+    for src in [
+        "real(sum((2 + abs2(z)).^w))",
+        "abs2((1.5 + 0.2 * w)^w)",
+        "sum((1 + x.^2).^x)",
+        "real(sum((3 + 0.1 * z).^(x + w)))",
+    ] {
+        let f = compile_objective(src, &vars, &data).unwrap_or_else(|e| panic!("`{src}`: {e}"));
+        for seed in 0..4 {
+            let z = random_point(&f, seed);
+            let r = check_derivatives(&f, &z, seed).unwrap_or_else(|e| panic!("`{src}`: {e}"));
+            assert!(
+                r.hessian_checked && r.passed(),
+                "`{src}` seed {seed}: {r:?}"
+            );
         }
     }
 }
@@ -374,7 +437,13 @@ fn checker_shrinks_the_step_at_the_edge_of_the_domain() {
 fn checker_at_a_stationary_point() {
     let mut data = Data::new();
     let mut rng = ChaCha8::from_seed_u64(5);
-    put(&mut data, "A", Shape::Matrix(5, 3), cvec(&mut rng, 15, 1.0), false);
+    put(
+        &mut data,
+        "A",
+        Shape::Matrix(5, 3),
+        cvec(&mut rng, 15, 1.0),
+        false,
+    );
     let b = cvec(&mut rng, 5, 10.0);
     put(&mut data, "b", Shape::Vector(5), b, false);
     let vars = [("z".to_string(), Ty::complex(Shape::Vector(3)))];

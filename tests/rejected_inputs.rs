@@ -12,14 +12,18 @@ fn golden(name: &str) {
     };
     let rendered = err.render();
     // Every message names the file and, when it points into the TOML text, line and column.
-    assert!(rendered.starts_with(&format!("error: {input}")), "{rendered}");
+    assert!(
+        rendered.starts_with(&format!("error: {input}")),
+        "{rendered}"
+    );
     let expected_path = format!("tests/golden/{name}.stderr");
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         std::fs::write(&expected_path, &rendered).unwrap();
         return;
     }
-    let expected = std::fs::read_to_string(&expected_path)
-        .unwrap_or_else(|_| panic!("missing golden file {expected_path}; run with UPDATE_GOLDEN=1"));
+    let expected = std::fs::read_to_string(&expected_path).unwrap_or_else(|_| {
+        panic!("missing golden file {expected_path}; run with UPDATE_GOLDEN=1")
+    });
     assert_eq!(rendered, expected, "message for {name} changed");
 }
 

@@ -17,7 +17,12 @@ pub fn run(file: &Path, seed: u64) -> ExitCode {
         Err(m) => return reject(&Diagnostic::new(m).for_file(file)),
     };
     let n = f.dim();
-    let ncomplex: usize = f.vars().iter().filter(|v| !v.real).map(|v| v.shape.numel()).sum();
+    let ncomplex: usize = f
+        .vars()
+        .iter()
+        .filter(|v| !v.real)
+        .map(|v| v.shape.numel())
+        .sum();
     println!(
         "checking {}: {} variable{}, {} entries ({} real coordinates)",
         file.display(),
@@ -27,19 +32,31 @@ pub fn run(file: &Path, seed: u64) -> ExitCode {
         n + ncomplex
     );
     if f.is_nonsmooth() {
-        println!("note: the objective is nonsmooth; derivatives are compared where it is differentiable");
+        println!(
+            "note: the objective is nonsmooth; derivatives are compared where it is differentiable"
+        );
     }
     let points = [
         ("initial point".to_string(), problem.initial_point()),
-        (format!("random point (seed {seed})"), random_point(&f, seed)),
+        (
+            format!("random point (seed {seed})"),
+            random_point(&f, seed),
+        ),
     ];
-    println!("{:<26} {:>18} {:>18}", "point", "gradient error", "Hessian error");
+    println!(
+        "{:<26} {:>18} {:>18}",
+        "point", "gradient error", "Hessian error"
+    );
     let mut worst: Option<CheckReport> = None;
     let mut checked = 0;
     for (name, z) in &points {
         match check_derivatives(&f, z, seed) {
             Ok(r) => {
-                let h = if r.hessian_checked { format!("{:.2e}", r.hessian_error) } else { "-".into() };
+                let h = if r.hessian_checked {
+                    format!("{:.2e}", r.hessian_error)
+                } else {
+                    "-".into()
+                };
                 println!("{name:<26} {:>18.2e} {h:>18}", r.gradient_error);
                 checked += 1;
                 worst = Some(match worst {
@@ -55,13 +72,17 @@ pub fn run(file: &Path, seed: u64) -> ExitCode {
             Err(e) => println!("{name:<26} not checked: {}", e.message),
         }
     }
-    println!("{:<26} {GRADIENT_TOL:>18.0e} {HESSIAN_TOL:>18.0e}", "tolerance");
+    println!(
+        "{:<26} {GRADIENT_TOL:>18.0e} {HESSIAN_TOL:>18.0e}",
+        "tolerance"
+    );
     let Some(w) = worst else {
         println!("result: no point could be checked");
         return ExitCode::from(1);
     };
     let _ = checked;
-    let ok = w.gradient_error <= GRADIENT_TOL && (!w.hessian_checked || w.hessian_error <= HESSIAN_TOL);
+    let ok =
+        w.gradient_error <= GRADIENT_TOL && (!w.hessian_checked || w.hessian_error <= HESSIAN_TOL);
     if ok {
         println!("result: derivatives agree with finite differences");
         ExitCode::SUCCESS

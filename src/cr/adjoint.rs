@@ -69,7 +69,11 @@ fn accumulate(g: &mut Graph, adj: &mut HashMap<NodeId, NodeId>, target: NodeId, 
     let c = if g.shape(c) != g.shape(target) && g.shape(c).same_layout(&g.shape(target)) {
         let real = g.ty(c).real;
         let shape = g.shape(target);
-        g.push(Op::Gather(identity(shape.numel())), vec![c], Ty { shape, real })
+        g.push(
+            Op::Gather(identity(shape.numel())),
+            vec![c],
+            Ty { shape, real },
+        )
     } else {
         c
     };

@@ -26,8 +26,8 @@
 //! Hessian `1e-8·(1 + ‖g‖)`) and ten times the estimated error of the finite difference divided by
 //! the tolerance. The estimated error is the larger of |R(h) − R(h/2)| (an empirical bound: about
 //! 15 times the truncation error of R(h/2), and of the order of its rounding noise) and a model of
-//! the rounding noise, 6·10ε·max|φ(z ± t d)|/h. So a disagreement below a tenth of the tolerance
-//! times the resolution of the finite difference is never reported as an error: `check` stays
+//! the rounding noise, 6·10ε·max|φ(z ± t d)|/h. So a disagreement no larger than the estimated
+//! error of the finite difference is reported as at most a tenth of the tolerance: `check` stays
 //! meaningful at a stationary point (g ≈ 0, where every relative comparison would otherwise be
 //! pure noise) and for objectives computed with cancellation (f ≡ 0 evaluated from O(1) terms).
 //!
@@ -207,7 +207,9 @@ pub fn check_derivatives(f: &Function, z: &[C64], seed: u64) -> Result<CheckRepo
             hessian_checked: true,
         });
     }
-    let zscale = z.iter().fold(1.0f64, |m, x| m.max(x.re.abs()).max(x.im.abs()));
+    let zscale = z
+        .iter()
+        .fold(1.0f64, |m, x| m.max(x.re.abs()).max(x.im.abs()));
     let h = STEP * zscale;
 
     // Engine derivatives along every direction: Re(gᴴd) and H d + K conj(d) (one batched pass).
@@ -251,8 +253,7 @@ pub fn check_derivatives(f: &Function, z: &[C64], seed: u64) -> Result<CheckRepo
                 .max(NOISE_MARGIN * p.f_noise / GRADIENT_TOL);
             gradient_error = gradient_error.max(rel(&[a], &[p.df], floor));
             if hv.is_some() {
-                let floor =
-                    (1e-8 * (1.0 + gnorm)).max(NOISE_MARGIN * p.g_noise / HESSIAN_TOL);
+                let floor = (1e-8 * (1.0 + gnorm)).max(NOISE_MARGIN * p.g_noise / HESSIAN_TOL);
                 hessian_error = hessian_error.max(rel_c(&ha, &p.dg, floor));
             }
         }
@@ -267,7 +268,11 @@ pub fn check_derivatives(f: &Function, z: &[C64], seed: u64) -> Result<CheckRepo
     }
     Ok(CheckReport {
         gradient_error,
-        hessian_error: if hv.is_some() { hessian_error } else { f64::NAN },
+        hessian_error: if hv.is_some() {
+            hessian_error
+        } else {
+            f64::NAN
+        },
         directions: k,
         hessian_checked: hv.is_some(),
     })
@@ -385,8 +390,16 @@ fn probe(
         // inside f that |f| alone does not reveal (e.g. f ≡ 0 computed from O(1) terms).
         let rich = |a: f64, b: f64| (4.0 * b - a) / 3.0;
         let (r1, r2) = (rich(fd[0], fd[1]), rich(fd[1], fd[2]));
-        let g1: Vec<C64> = gd[0].iter().zip(&gd[1]).map(|(a, b)| (b * 4.0 - a) / 3.0).collect();
-        let g2: Vec<C64> = gd[1].iter().zip(&gd[2]).map(|(a, b)| (b * 4.0 - a) / 3.0).collect();
+        let g1: Vec<C64> = gd[0]
+            .iter()
+            .zip(&gd[1])
+            .map(|(a, b)| (b * 4.0 - a) / 3.0)
+            .collect();
+        let g2: Vec<C64> = gd[1]
+            .iter()
+            .zip(&gd[2])
+            .map(|(a, b)| (b * 4.0 - a) / 3.0)
+            .collect();
         let gdiff: Vec<C64> = g1.iter().zip(&g2).map(|(a, b)| a - b).collect();
         // Modelled rounding noise of R(h/2) for an evaluation error e = EVAL_ROUNDING·ε·|value|:
         // 8e/(h/2) from D(h/4) and e/(h/2) from D(h/2), over 3, i.e. 6e/h.

@@ -108,13 +108,20 @@ impl Values {
         Ok(e)
     }
     /// The (cached) generalized eigendecomposition of (A, B), keyed by the node that uses it.
-    pub(crate) fn gen_eig(&mut self, node: NodeId, a: NodeId, b: NodeId) -> Result<Arc<HermEig>, EvalError> {
+    pub(crate) fn gen_eig(
+        &mut self,
+        node: NodeId,
+        a: NodeId,
+        b: NodeId,
+    ) -> Result<Arc<HermEig>, EvalError> {
         let key = usize::MAX - node;
         if let Some(e) = self.eigs.get(&key) {
             return Ok(e.clone());
         }
         let (ta, tb) = (self.arc(a)?.clone(), self.arc(b)?.clone());
-        let e = Arc::new(gen_eig(ta.as_mat(), tb.as_mat()).map_err(|m| EvalError { node, message: m })?);
+        let e = Arc::new(
+            gen_eig(ta.as_mat(), tb.as_mat()).map_err(|m| EvalError { node, message: m })?,
+        );
         self.eigs.insert(key, e.clone());
         Ok(e)
     }
@@ -336,30 +343,59 @@ fn eval_node(g: &Graph, id: NodeId, values: &mut Values) -> Result<Arc<Tensor>, 
                 .ok_or_else(|| err(id, format!("internal: seed {i} has no value")))
         }
         Op::Const(t) => return Ok(t.clone()),
-        Op::Add => map2(&*arg(values, node, 0)?, &*arg(values, node, 1)?, shape, |x, y| x + y),
-        Op::Sub => map2(&*arg(values, node, 0)?, &*arg(values, node, 1)?, shape, |x, y| x - y),
+        Op::Add => map2(
+            &*arg(values, node, 0)?,
+            &*arg(values, node, 1)?,
+            shape,
+            |x, y| x + y,
+        ),
+        Op::Sub => map2(
+            &*arg(values, node, 0)?,
+            &*arg(values, node, 1)?,
+            shape,
+            |x, y| x - y,
+        ),
         Op::Neg => map1(&*arg(values, node, 0)?, shape, |x| -x),
         Op::Scale(c) => {
             let c = *c;
             map1(&*arg(values, node, 0)?, shape, |x| c * x)
         }
-        Op::EMul => map2(&*arg(values, node, 0)?, &*arg(values, node, 1)?, shape, |x, y| x * y),
+        Op::EMul => map2(
+            &*arg(values, node, 0)?,
+            &*arg(values, node, 1)?,
+            shape,
+            |x, y| x * y,
+        ),
         Op::EDiv => {
             if real {
-                map2(&*arg(values, node, 0)?, &*arg(values, node, 1)?, shape, |x, y| C64::new(x.re / y.re, 0.0))
+                map2(
+                    &*arg(values, node, 0)?,
+                    &*arg(values, node, 1)?,
+                    shape,
+                    |x, y| C64::new(x.re / y.re, 0.0),
+                )
             } else {
-                map2(&*arg(values, node, 0)?, &*arg(values, node, 1)?, shape, complex_div)
+                map2(
+                    &*arg(values, node, 0)?,
+                    &*arg(values, node, 1)?,
+                    shape,
+                    complex_div,
+                )
             }
         }
         Op::Unary(u) => {
             let u = *u;
             let arg_real = g.ty(node.args[0]).real;
-            map1(&*arg(values, node, 0)?, shape, |x| unary_value(u, x, arg_real))
+            map1(&*arg(values, node, 0)?, shape, |x| {
+                unary_value(u, x, arg_real)
+            })
         }
         Op::PowConst(p) => {
             let p = *p;
             let arg_real = g.ty(node.args[0]).real;
-            map1(&*arg(values, node, 0)?, shape, |x| pow_value(x, p, arg_real && p.im == 0.0))
+            map1(&*arg(values, node, 0)?, shape, |x| {
+                pow_value(x, p, arg_real && p.im == 0.0)
+            })
         }
         Op::Broadcast(s) => {
             let v = arg(values, node, 0)?.data()[0];
@@ -464,7 +500,9 @@ fn eval_node(g: &Graph, id: NodeId, values: &mut Values) -> Result<Arc<Tensor>, 
                 .map(|&k| values.arc(k).cloned())
                 .collect::<Result<_, _>>()?;
             let refs: Vec<&Tensor> = args.iter().map(|t| t.as_ref()).collect();
-            let out = c.eval(&refs).map_err(|m| err(id, format!("{}: {m}", c.name())))?;
+            let out = c
+                .eval(&refs)
+                .map_err(|m| err(id, format!("{}: {m}", c.name())))?;
             check_custom_shape(id, c.name(), &out, shape)?;
             out
         }
@@ -474,7 +512,9 @@ fn eval_node(g: &Graph, id: NodeId, values: &mut Values) -> Result<Arc<Tensor>, 
                 .iter()
                 .map(|&k| values.arc(k).cloned())
                 .collect::<Result<_, _>>()?;
-            let (adj, inputs) = args.split_last().ok_or_else(|| err(id, "internal: empty vjp"))?;
+            let (adj, inputs) = args
+                .split_last()
+                .ok_or_else(|| err(id, "internal: empty vjp"))?;
             let refs: Vec<&Tensor> = inputs.iter().map(|t| t.as_ref()).collect();
             let out = c
                 .vjp(&refs, adj, *which)
@@ -488,7 +528,9 @@ fn eval_node(g: &Graph, id: NodeId, values: &mut Values) -> Result<Arc<Tensor>, 
 
 /// ‖x‖₂ with scaling against overflow and underflow.
 pub fn norm2(x: &[C64]) -> f64 {
-    let m = x.iter().fold(0.0f64, |m, v| m.max(v.re.abs()).max(v.im.abs()));
+    let m = x
+        .iter()
+        .fold(0.0f64, |m, v| m.max(v.re.abs()).max(v.im.abs()));
     if m == 0.0 || !m.is_finite() {
         return m;
     }

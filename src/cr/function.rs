@@ -102,7 +102,11 @@ pub struct Function {
 impl Function {
     /// Compiles `output` (a real scalar node of `graph`) with variables `vars` (`Op::Var(i)` is
     /// `vars[i]`), appending the gradient graph.
-    pub fn new(mut graph: Graph, output: NodeId, vars: Vec<(String, Ty)>) -> Result<Function, String> {
+    pub fn new(
+        mut graph: Graph,
+        output: NodeId,
+        vars: Vec<(String, Ty)>,
+    ) -> Result<Function, String> {
         if output >= graph.len() {
             return Err("output node out of range".into());
         }
@@ -223,8 +227,12 @@ impl Function {
         }
         let t = self.hvp_batch(z, &dirs)?;
         let i = C64::new(0.0, 1.0);
-        let h = Mat::from_fn(n, n, |r, c| (t.data[r + c * n] - i * t.data[r + (n + c) * n]) * 0.5);
-        let k = Mat::from_fn(n, n, |r, c| (t.data[r + c * n] + i * t.data[r + (n + c) * n]) * 0.5);
+        let h = Mat::from_fn(n, n, |r, c| {
+            (t.data[r + c * n] - i * t.data[r + (n + c) * n]) * 0.5
+        });
+        let k = Mat::from_fn(n, n, |r, c| {
+            (t.data[r + c * n] + i * t.data[r + (n + c) * n]) * 0.5
+        });
         Ok((h, k))
     }
     /// Whether the objective uses a function that is not differentiable everywhere

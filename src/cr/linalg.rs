@@ -90,7 +90,13 @@ impl HermEig {
                 let tol = EIG_TIE_TOL * self.scale();
                 self.values
                     .iter()
-                    .map(|&v| if v.abs() <= tol { 0.0 } else { 0.5 * v.signum() })
+                    .map(|&v| {
+                        if v.abs() <= tol {
+                            0.0
+                        } else {
+                            0.5 * v.signum()
+                        }
+                    })
                     .collect()
             }
         }
@@ -99,7 +105,9 @@ impl HermEig {
     pub fn weighted(&self, d: &[f64]) -> Tensor {
         let n = self.values.len();
         let cols: Vec<usize> = (0..n).filter(|&i| d[i] != 0.0).collect();
-        let vs = Mat::from_fn(n, cols.len(), |i, j| self.vectors[(i, cols[j])] * d[cols[j]]);
+        let vs = Mat::from_fn(n, cols.len(), |i, j| {
+            self.vectors[(i, cols[j])] * d[cols[j]]
+        });
         let v = Mat::from_fn(n, cols.len(), |i, j| self.vectors[(i, cols[j])]);
         let mut out = Tensor::zeros(Shape::Matrix(n, n));
         if !cols.is_empty() {
@@ -136,15 +144,36 @@ impl HermEig {
         let mut t = Mat::<C64>::zeros(n, n);
         matmul_into(t.as_mut(), Accum::Replace, da, Trans::N, v, Trans::N);
         let mut x = Mat::<C64>::zeros(n, n);
-        matmul_into(x.as_mut(), Accum::Replace, v, Trans::H, t.as_ref(), Trans::N);
+        matmul_into(
+            x.as_mut(),
+            Accum::Replace,
+            v,
+            Trans::H,
+            t.as_ref(),
+            Trans::N,
+        );
         for j in 0..n {
             for i in 0..n {
                 x[(i, j)] *= gamma[(i, j)];
             }
         }
-        matmul_into(t.as_mut(), Accum::Replace, v, Trans::N, x.as_ref(), Trans::N);
+        matmul_into(
+            t.as_mut(),
+            Accum::Replace,
+            v,
+            Trans::N,
+            x.as_ref(),
+            Trans::N,
+        );
         let mut out = Mat::<C64>::zeros(n, n);
-        matmul_into(out.as_mut(), Accum::Replace, t.as_ref(), Trans::N, v, Trans::H);
+        matmul_into(
+            out.as_mut(),
+            Accum::Replace,
+            t.as_ref(),
+            Trans::N,
+            v,
+            Trans::H,
+        );
         out
     }
 }
@@ -157,9 +186,10 @@ pub fn gen_eig(a: MatRef<'_, C64>, b: MatRef<'_, C64>) -> Result<HermEig, String
     };
     let n = a.nrows();
     let bh = Mat::from_fn(n, n, |i, j| (b[(i, j)] + b[(j, i)].conj()) * 0.5);
-    let llt = bh
-        .llt(Side::Lower)
-        .map_err(|_| "the second argument of a generalized eigenvalue function is not positive definite".to_string())?;
+    let llt = bh.llt(Side::Lower).map_err(|_| {
+        "the second argument of a generalized eigenvalue function is not positive definite"
+            .to_string()
+    })?;
     let l = llt.L();
     let mut x = Mat::from_fn(n, n, |i, j| (a[(i, j)] + a[(j, i)].conj()) * 0.5);
     solve_lower_triangular_in_place(l, x.as_mut(), Par::Seq);

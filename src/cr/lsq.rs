@@ -10,7 +10,7 @@
 //! (J + J̃ is the real Jacobian), as for the Hessian pair.
 
 use super::adjoint::pullback;
-use super::eval::{evaluate, evaluate_outputs, EvalError, Values};
+use super::eval::{evaluate_outputs, EvalError, Values};
 use super::function::{split_point, VarInfo};
 use super::graph::{Graph, NodeId, Op, Trans, Unary};
 use super::tangent::{propagate, Batch};
@@ -110,11 +110,7 @@ impl LeastSquares {
         let mut g = graph.clone();
         let mut outs = Vec::new();
         for (i, p) in pieces.iter().enumerate() {
-            let s = g.push(
-                Op::Seed(i),
-                vec![],
-                Ty::complex(g.shape(p.node)),
-            );
+            let s = g.push(Op::Seed(i), vec![], Ty::complex(g.shape(p.node)));
             let s = g.scale(C64::new(p.weight.sqrt(), 0.0), s);
             outs.push((p.node, s));
         }
@@ -148,9 +144,6 @@ impl LeastSquares {
     pub fn dim(&self) -> usize {
         self.dim
     }
-    fn last_piece(&self) -> NodeId {
-        self.pieces.iter().map(|p| p.node).max().unwrap_or(0)
-    }
     fn stack(&self, get: impl Fn(NodeId) -> Option<Vec<C64>>) -> Vec<C64> {
         let mut r = Vec::with_capacity(self.len);
         for p in &self.pieces {
@@ -165,7 +158,10 @@ impl LeastSquares {
     }
     /// r(z) (stacked and weighted, so that f = ‖r‖²).
     pub fn residual(&self, z: &[C64]) -> Result<Vec<C64>, EvalError> {
-        let v = evaluate(&self.graph, self.last_piece(), &split_point(&self.vars, z), &[])?;
+        // Evaluation is lazy (only what the requested nodes depend on), so every piece must be
+        // requested: the last piece alone does not depend on the others.
+        let outs: Vec<NodeId> = self.pieces.iter().map(|p| p.node).collect();
+        let v = evaluate_outputs(&self.graph, &outs, &split_point(&self.vars, z), &[])?;
         Ok(self.stack(|id| v.get(id).map(|t| t.data().to_vec())))
     }
     /// dr = J v + J̃ conj(v) for each column of `v` (N × k), giving M × k.
@@ -237,20 +233,25 @@ impl LeastSquares {
     }
     /// Jᴴ u.
     pub fn apply_j_adjoint(&self, z: &[C64], u: &[C64]) -> Result<Vec<C64>, EvalError> {
+        // V(w) = Jᴴw + J̃ᵀ conj(w) is the pullback; V(iu) = i Jᴴu − i J̃ᵀ conj(u), so
+        // V(u) − iV(iu) = 2 Jᴴu (and V(u) + iV(iu) = 2 J̃ᵀ conj(u)).
         let i = C64::new(0.0, 1.0);
         let a = self.vjp(z, u)?;
         let iu: Vec<C64> = u.iter().map(|x| i * x).collect();
         let b = self.vjp(z, &iu)?;
-        Ok(a.iter().zip(&b).map(|(x, y)| (x + i * y) * 0.5).collect())
+        Ok(a.iter().zip(&b).map(|(x, y)| (x - i * y) * 0.5).collect())
     }
     /// J̃ᴴ u.
     pub fn apply_jt_adjoint(&self, z: &[C64], u: &[C64]) -> Result<Vec<C64>, EvalError> {
-        // V(w) = Jᴴw + J̃ᵀ conj(w); J̃ᵀ conj(w) = (V(w) − iV(iw))/2, and J̃ᴴu = conj(J̃ᵀ conj(u)).
+        // With V as above, J̃ᵀ conj(u) = (V(u) + iV(iu))/2, and J̃ᴴu = conj(J̃ᵀ conj(u)).
         let i = C64::new(0.0, 1.0);
         let a = self.vjp(z, u)?;
         let iu: Vec<C64> = u.iter().map(|x| i * x).collect();
         let b = self.vjp(z, &iu)?;
-        Ok(a.iter().zip(&b).map(|(x, y)| ((x - i * y) * 0.5).conj()).collect())
+        Ok(a.iter()
+            .zip(&b)
+            .map(|(x, y)| ((x + i * y) * 0.5).conj())
+            .collect())
     }
     /// The dense Jacobians (J, J̃), M × N each, from one pass with the 2N directions [I, iI].
     pub fn jacobians(&self, z: &[C64]) -> Result<(Mat<C64>, Mat<C64>), EvalError> {
@@ -263,8 +264,12 @@ impl LeastSquares {
         let t = self.jvp(z, &dirs)?;
         let m = self.len;
         let i = C64::new(0.0, 1.0);
-        let j1 = Mat::from_fn(m, n, |r, c| (t.data[r + c * m] - i * t.data[r + (n + c) * m]) * 0.5);
-        let j2 = Mat::from_fn(m, n, |r, c| (t.data[r + c * m] + i * t.data[r + (n + c) * m]) * 0.5);
+        let j1 = Mat::from_fn(m, n, |r, c| {
+            (t.data[r + c * m] - i * t.data[r + (n + c) * m]) * 0.5
+        });
+        let j2 = Mat::from_fn(m, n, |r, c| {
+            (t.data[r + c * m] + i * t.data[r + (n + c) * m]) * 0.5
+        });
         Ok((j1, j2))
     }
 }

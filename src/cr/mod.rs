@@ -27,7 +27,9 @@ mod tangent;
 pub use adjoint::{active_nodes, pullback};
 pub use check::{check_derivatives, random_point, CheckReport, GRADIENT_TOL, HESSIAN_TOL};
 pub use custom::CustomOp;
-pub use eval::{evaluate, evaluate_outputs, hermitian_defect, normalize_phase, EvalError, Values, HERMITIAN_TOL};
+pub use eval::{
+    evaluate, evaluate_outputs, hermitian_defect, normalize_phase, EvalError, Values, HERMITIAN_TOL,
+};
 pub use function::{layout, split_point, Function, VarInfo};
 pub use graph::{Graph, Node, NodeId, Op, Spectral, Trans, Unary};
 pub use linalg::{herm_eig, HermEig};

@@ -4,7 +4,10 @@
 //!
 //! Rule (DESIGN.md §1): for w = φ(u), dw = (∂φ/∂u)·du + (∂φ/∂ū)·conj(du).
 
-use super::eval::{embed_adj_value, embed_value, fft_value, herm_value, pow_value, transpose_value, unary_value, EvalError, Values};
+use super::eval::{
+    embed_adj_value, embed_value, fft_value, herm_value, pow_value, transpose_value, unary_value,
+    EvalError, Values,
+};
 use super::graph::{Graph, NodeId, Op, Trans, Unary};
 use super::linalg::matmul_into;
 use crate::model::{Shape, Tensor};
@@ -103,7 +106,12 @@ pub fn propagate(
     var_tangents: &[Option<Batch>],
     seed_tangents: &[Option<Batch>],
 ) -> Result<Vec<Option<Batch>>, EvalError> {
-    let last = outputs.iter().copied().max().unwrap_or(0).min(g.len().saturating_sub(1));
+    let last = outputs
+        .iter()
+        .copied()
+        .max()
+        .unwrap_or(0)
+        .min(g.len().saturating_sub(1));
     let mut live = vec![false; last + 1];
     for &o in outputs {
         if o <= last {
@@ -140,7 +148,12 @@ pub fn propagate(
     Ok(t)
 }
 
-fn jvp(g: &Graph, id: NodeId, values: &mut Values, t: &[Option<Batch>]) -> Result<Batch, EvalError> {
+fn jvp(
+    g: &Graph,
+    id: NodeId,
+    values: &mut Values,
+    t: &[Option<Batch>],
+) -> Result<Batch, EvalError> {
     let node = g.node(id).clone();
     let shape = node.ty.shape;
     let rows = shape.numel();
@@ -247,7 +260,12 @@ fn jvp(g: &Graph, id: NodeId, values: &mut Values, t: &[Option<Batch>]) -> Resul
                 let v = if w == 0.0 {
                     0.0
                 } else {
-                    a.data().iter().zip(c).map(|(x, y)| (x.conj() * y).re).sum::<f64>() / w
+                    a.data()
+                        .iter()
+                        .zip(c)
+                        .map(|(x, y)| (x.conj() * y).re)
+                        .sum::<f64>()
+                        / w
                 };
                 vec![C64::new(v, 0.0)]
             })
@@ -291,12 +309,14 @@ fn jvp(g: &Graph, id: NodeId, values: &mut Values, t: &[Option<Batch>]) -> Resul
                 o
             })
         }
-        Op::Herm { .. } => zero_if_none(ta(0), rows)
-            .per_col(rows, |c| herm_value(&Tensor::from_parts(shape, c.to_vec())).into_data()),
+        Op::Herm { .. } => zero_if_none(ta(0), rows).per_col(rows, |c| {
+            herm_value(&Tensor::from_parts(shape, c.to_vec())).into_data()
+        }),
         Op::Embed => {
             let s = g.shape(node.args[0]);
-            zero_if_none(ta(0), s.numel())
-                .per_col(rows, |c| embed_value(&Tensor::from_parts(s, c.to_vec())).into_data())
+            zero_if_none(ta(0), s.numel()).per_col(rows, |c| {
+                embed_value(&Tensor::from_parts(s, c.to_vec())).into_data()
+            })
         }
         Op::EmbedAdj => {
             let s = g.shape(node.args[0]);
@@ -389,7 +409,10 @@ fn jvp(g: &Graph, id: NodeId, values: &mut Values, t: &[Option<Batch>]) -> Resul
                     .jvp(&refs, &tr)
                     .map_err(|m| err(id, format!("{} (forward rule): {m}", c.name())))?;
                 if d.data().len() != rows {
-                    return Err(err(id, format!("{}: forward rule returned the wrong shape", c.name())));
+                    return Err(err(
+                        id,
+                        format!("{}: forward rule returned the wrong shape", c.name()),
+                    ));
                 }
                 out.col_mut(j).copy_from_slice(d.data());
             }
@@ -423,7 +446,10 @@ fn jvp(g: &Graph, id: NodeId, values: &mut Values, t: &[Option<Batch>]) -> Resul
                     .vjp_jvp(&refs, adj, &tr, adj_t.as_ref(), *which)
                     .map_err(|m| err(id, format!("{}: {m}", c.name())))?;
                 if d.data().len() != rows {
-                    return Err(err(id, format!("{}: second-order rule returned the wrong shape", c.name())));
+                    return Err(err(
+                        id,
+                        format!("{}: second-order rule returned the wrong shape", c.name()),
+                    ));
                 }
                 out.col_mut(j).copy_from_slice(d.data());
             }

@@ -82,10 +82,37 @@ pub struct Lowerer<'a> {
 
 /// The names of every function of the expression language.
 pub const FUNCTIONS: &[&str] = &[
-    "conj", "real", "imag", "abs", "abs2", "exp", "log", "sqrt", "sin", "cos", "sum", "dot",
-    "norm2", "norm2sq", "norm1", "trace", "diag", "transpose", "eye", "ones", "zeros",
-    "lambda_max", "lambda_min", "sum_largest", "sum_smallest", "sigma_max", "norm_nuc", "fft",
-    "ifft", "eigvec_max", "lincomb",
+    "conj",
+    "real",
+    "imag",
+    "abs",
+    "abs2",
+    "exp",
+    "log",
+    "sqrt",
+    "sin",
+    "cos",
+    "sum",
+    "dot",
+    "norm2",
+    "norm2sq",
+    "norm1",
+    "trace",
+    "diag",
+    "transpose",
+    "eye",
+    "ones",
+    "zeros",
+    "lambda_max",
+    "lambda_min",
+    "sum_largest",
+    "sum_smallest",
+    "sigma_max",
+    "norm_nuc",
+    "fft",
+    "ifft",
+    "eigvec_max",
+    "lincomb",
 ];
 
 impl<'a> Lowerer<'a> {
@@ -122,21 +149,26 @@ impl<'a> Lowerer<'a> {
     /// is broadcast).
     pub fn lower_constraint(&mut self, e: &Expr) -> Result<(BinOp, NodeId, NodeId), LowerError> {
         let ExprKind::Binary { op, lhs, rhs } = &e.kind else {
-            return Err(LowerError::new(&e.span, "a constraint must be a comparison")
-                .note("write `lhs == rhs`, `lhs <= rhs` or `lhs >= rhs`"));
+            return Err(
+                LowerError::new(&e.span, "a constraint must be a comparison")
+                    .note("write `lhs == rhs`, `lhs <= rhs` or `lhs >= rhs`"),
+            );
         };
         if !op.is_comparison() {
-            return Err(LowerError::new(&e.span, "a constraint must be a comparison")
-                .note("write `lhs == rhs`, `lhs <= rhs` or `lhs >= rhs`"));
+            return Err(
+                LowerError::new(&e.span, "a constraint must be a comparison")
+                    .note("write `lhs == rhs`, `lhs <= rhs` or `lhs >= rhs`"),
+            );
         }
         let a = self.expr(lhs)?;
         let b = self.expr(rhs)?;
         let (a, b) = self.broadcast_pair(a, b, &e.span, op.symbol())?;
-        if !self.graph.ty(a).real || !self.graph.ty(b).real {
-            if *op != BinOp::Eq {
-                return Err(LowerError::new(&e.span, format!("`{}` compares complex values", op.symbol()))
-                    .note("inequalities need real sides; use real(), imag() or abs()"));
-            }
+        if (!self.graph.ty(a).real || !self.graph.ty(b).real) && *op != BinOp::Eq {
+            return Err(LowerError::new(
+                &e.span,
+                format!("`{}` compares complex values", op.symbol()),
+            )
+            .note("inequalities need real sides; use real(), imag() or abs()"));
         }
         Ok((*op, a, b))
     }
@@ -164,7 +196,9 @@ impl<'a> Lowerer<'a> {
     fn expr_uncached(&mut self, e: &Expr) -> Result<NodeId, LowerError> {
         let id = match &e.kind {
             ExprKind::Number(x) => self.graph.real_scalar(*x),
-            ExprKind::Imag(y) => self.graph.constant(Tensor::scalar(C64::new(0.0, *y)), false),
+            ExprKind::Imag(y) => self
+                .graph
+                .constant(Tensor::scalar(C64::new(0.0, *y)), false),
             ExprKind::Name(n) => self.name(n, &e.span)?,
             ExprKind::Neg(a) => {
                 let a = self.expr(a)?;
@@ -191,8 +225,11 @@ impl<'a> Lowerer<'a> {
         }
         if let Some(i) = self.vars.iter().position(|(v, _)| v == n) {
             if self.context == Context::Data {
-                return Err(LowerError::new(span, format!("variable `{n}` used in a data expression"))
-                    .note("data expressions and `init` may use data entries only"));
+                return Err(LowerError::new(
+                    span,
+                    format!("variable `{n}` used in a data expression"),
+                )
+                .note("data expressions and `init` may use data entries only"));
             }
             let ty = self.vars[i].1;
             let id = self.graph.push(Op::Var(i), vec![], ty);
@@ -213,7 +250,9 @@ impl<'a> Lowerer<'a> {
                 span,
                 format!("`{n}` is a stack of {} matrices, not a value", items.len()),
             )
-            .note(format!("use `{n}[i]` for one matrix or `lincomb(x, {n})` for Σ x[i]·{n}[i]"))),
+            .note(format!(
+                "use `{n}[i]` for one matrix or `lincomb(x, {n})` for Σ x[i]·{n}[i]"
+            ))),
             None => {
                 let mut err = LowerError::new(span, format!("unknown name `{n}`"));
                 if n == "i" || n == "j" {
@@ -277,7 +316,10 @@ impl<'a> Lowerer<'a> {
     fn const_usize(&mut self, e: &Expr, what: &str) -> Result<usize, LowerError> {
         let id = self.expr(e)?;
         let bad = || {
-            LowerError::new(&e.span, format!("{what} must be a constant non-negative integer"))
+            LowerError::new(
+                &e.span,
+                format!("{what} must be a constant non-negative integer"),
+            )
         };
         let t = self.const_value(id).ok_or_else(bad)?;
         if !t.shape().is_scalar() {
@@ -368,8 +410,10 @@ impl<'a> Lowerer<'a> {
             }
             BinOp::Div => {
                 if !sb.is_scalar() {
-                    return Err(LowerError::new(&r.span, format!("division by a {sb} value"))
-                        .note("`/` divides by a scalar; use `./` for elementwise division"));
+                    return Err(
+                        LowerError::new(&r.span, format!("division by a {sb} value"))
+                            .note("`/` divides by a scalar; use `./` for elementwise division"),
+                    );
                 }
                 if let Some(c) = self.const_value(b).map(|t| t.data()[0]) {
                     if c != C64::new(0.0, 0.0) {
@@ -383,7 +427,9 @@ impl<'a> Lowerer<'a> {
                 if op == BinOp::Pow && !(sa.is_scalar() && sb.is_scalar()) {
                     return Err(LowerError::new(
                         span,
-                        format!("`^` is a scalar power, but its operands have shapes {sa} and {sb}"),
+                        format!(
+                            "`^` is a scalar power, but its operands have shapes {sa} and {sb}"
+                        ),
                     )
                     .note("use `.^` for an elementwise power"));
                 }
@@ -445,11 +491,17 @@ impl<'a> Lowerer<'a> {
         if let ExprKind::Name(n) = &target.kind {
             if let Some(DataValue::Stack { items, real }) = self.data.get(n) {
                 if idx.len() != 1 {
-                    return Err(LowerError::new(span, format!("`{n}` is a stack: index it as `{n}[i]`")));
+                    return Err(LowerError::new(
+                        span,
+                        format!("`{n}` is a stack: index it as `{n}[i]`"),
+                    ));
                 }
                 let i = self.const_usize(&idx[0], "a stack index")?;
                 let t = items.get(i).cloned().ok_or_else(|| {
-                    LowerError::new(&idx[0].span, format!("index {i} out of range: `{n}` has {} matrices", items.len()))
+                    LowerError::new(
+                        &idx[0].span,
+                        format!("index {i} out of range: `{n}` has {} matrices", items.len()),
+                    )
                 })?;
                 let real = *real;
                 return Ok(self.graph.constant(t, real));
@@ -469,7 +521,12 @@ impl<'a> Lowerer<'a> {
                 let i = self.const_usize(&idx[0], "a row index")?;
                 let j = self.const_usize(&idx[1], "a column index")?;
                 if i >= m {
-                    return Err(LowerError::new(&idx[0].span, format!("row index {i} out of range for a {m}×{n} matrix (indices start at 0)")));
+                    return Err(LowerError::new(
+                        &idx[0].span,
+                        format!(
+                            "row index {i} out of range for a {m}×{n} matrix (indices start at 0)"
+                        ),
+                    ));
                 }
                 if j >= n {
                     return Err(LowerError::new(&idx[1].span, format!("column index {j} out of range for a {m}×{n} matrix (indices start at 0)")));
@@ -477,11 +534,17 @@ impl<'a> Lowerer<'a> {
                 i + j * m
             }
             (Shape::Matrix(..), 1) => {
-                return Err(LowerError::new(span, "a matrix takes two indices: `A[i, j]`"));
+                return Err(LowerError::new(
+                    span,
+                    "a matrix takes two indices: `A[i, j]`",
+                ));
             }
             (Shape::Scalar, _) => return Err(LowerError::new(span, "a scalar cannot be indexed")),
             (s, k) => {
-                return Err(LowerError::new(span, format!("{k} indices for a value of shape {s}")));
+                return Err(LowerError::new(
+                    span,
+                    format!("{k} indices for a value of shape {s}"),
+                ));
             }
         };
         let out = Ty {
@@ -493,14 +556,24 @@ impl<'a> Lowerer<'a> {
             .push(Op::Gather(Arc::new(vec![pos])), vec![t], out))
     }
 
-    fn call(&mut self, name: &str, nspan: &Span, args: &[Expr], span: &Span) -> Result<NodeId, LowerError> {
+    fn call(
+        &mut self,
+        name: &str,
+        nspan: &Span,
+        args: &[Expr],
+        span: &Span,
+    ) -> Result<NodeId, LowerError> {
         let arity = |n: usize| -> Result<(), LowerError> {
             if args.len() == n {
                 Ok(())
             } else {
                 Err(LowerError::new(
                     span,
-                    format!("`{name}` takes {n} argument{}, got {}", if n == 1 { "" } else { "s" }, args.len()),
+                    format!(
+                        "`{name}` takes {n} argument{}, got {}",
+                        if n == 1 { "" } else { "s" },
+                        args.len()
+                    ),
                 ))
             }
         };
@@ -559,7 +632,10 @@ impl<'a> Lowerer<'a> {
                 let b = self.expr(&args[1])?;
                 let (sa, sb) = (self.ty(a).shape, self.ty(b).shape);
                 if !sa.same_layout(&sb) {
-                    return Err(LowerError::new(span, format!("`dot` of shapes {sa} and {sb}")));
+                    return Err(LowerError::new(
+                        span,
+                        format!("`dot` of shapes {sa} and {sb}"),
+                    ));
                 }
                 if matches!(sa, Shape::Vector(_)) {
                     return Ok(self.graph.matmul(a, Trans::H, b, Trans::N));
@@ -573,7 +649,14 @@ impl<'a> Lowerer<'a> {
                 let a = self.square(&args[0], name)?;
                 let n = self.ty(a).shape.rows();
                 let real = self.ty(a).real;
-                let d = self.graph.push(Op::DiagOf, vec![a], Ty { shape: Shape::Vector(n), real });
+                let d = self.graph.push(
+                    Op::DiagOf,
+                    vec![a],
+                    Ty {
+                        shape: Shape::Vector(n),
+                        real,
+                    },
+                );
                 Ok(self.graph.sum(d))
             }
             "diag" => {
@@ -581,9 +664,26 @@ impl<'a> Lowerer<'a> {
                 let a = self.expr(&args[0])?;
                 let t = self.ty(a);
                 match t.shape {
-                    Shape::Vector(n) => Ok(self.graph.push(Op::Diag, vec![a], Ty { shape: Shape::Matrix(n, n), real: t.real })),
-                    Shape::Matrix(m, n) => Ok(self.graph.push(Op::DiagOf, vec![a], Ty { shape: Shape::Vector(m.min(n)), real: t.real })),
-                    Shape::Scalar => Err(LowerError::new(&args[0].span, "`diag` takes a vector or a matrix, not a scalar")),
+                    Shape::Vector(n) => Ok(self.graph.push(
+                        Op::Diag,
+                        vec![a],
+                        Ty {
+                            shape: Shape::Matrix(n, n),
+                            real: t.real,
+                        },
+                    )),
+                    Shape::Matrix(m, n) => Ok(self.graph.push(
+                        Op::DiagOf,
+                        vec![a],
+                        Ty {
+                            shape: Shape::Vector(m.min(n)),
+                            real: t.real,
+                        },
+                    )),
+                    Shape::Scalar => Err(LowerError::new(
+                        &args[0].span,
+                        "`diag` takes a vector or a matrix, not a scalar",
+                    )),
                 }
             }
             "transpose" => {
@@ -593,17 +693,27 @@ impl<'a> Lowerer<'a> {
             }
             "eye" | "ones" | "zeros" => {
                 if args.is_empty() || args.len() > 2 {
-                    return Err(LowerError::new(span, format!("`{name}` takes a size: `{name}(n)` or `{name}(m, n)`")));
+                    return Err(LowerError::new(
+                        span,
+                        format!("`{name}` takes a size: `{name}(n)` or `{name}(m, n)`"),
+                    ));
                 }
                 let m = self.const_usize(&args[0], "a size")?;
-                let n = if args.len() == 2 { Some(self.const_usize(&args[1], "a size")?) } else { None };
+                let n = if args.len() == 2 {
+                    Some(self.const_usize(&args[1], "a size")?)
+                } else {
+                    None
+                };
                 let shape = match (name, n) {
                     ("eye", None) => Shape::Matrix(m, m),
                     (_, None) => Shape::Vector(m),
                     (_, Some(n)) => Shape::Matrix(m, n),
                 };
                 if shape.numel() > 1 << 26 {
-                    return Err(LowerError::new(span, format!("`{name}` of shape {shape} is too large")));
+                    return Err(LowerError::new(
+                        span,
+                        format!("`{name}` of shape {shape} is too large"),
+                    ));
                 }
                 let mut t = Tensor::zeros(shape);
                 let (r, _) = (shape.rows(), shape.cols());
@@ -613,7 +723,10 @@ impl<'a> Lowerer<'a> {
                             t.data_mut()[k + k * r] = C64::new(1.0, 0.0);
                         }
                     }
-                    "ones" => t.data_mut().iter_mut().for_each(|x| *x = C64::new(1.0, 0.0)),
+                    "ones" => t
+                        .data_mut()
+                        .iter_mut()
+                        .for_each(|x| *x = C64::new(1.0, 0.0)),
                     _ => {}
                 }
                 Ok(self.graph.constant(t, true))
@@ -624,20 +737,35 @@ impl<'a> Lowerer<'a> {
                     let b = self.square(&args[1], name)?;
                     let (sa, sb) = (self.ty(a).shape, self.ty(b).shape);
                     if sa != sb {
-                        return Err(LowerError::new(span, format!("`{name}(A, B)` needs A and B of the same shape, got {sa} and {sb}")));
+                        return Err(LowerError::new(
+                            span,
+                            format!(
+                                "`{name}(A, B)` needs A and B of the same shape, got {sa} and {sb}"
+                            ),
+                        ));
                     }
                     let a = self.graph.herm(a, true);
                     let a = self.fold(a, &args[0].span)?;
                     let b = self.graph.herm(b, true);
                     let b = self.fold(b, &args[1].span)?;
-                    return Ok(self.graph.push(Op::GenEigValue(name == "lambda_max"), vec![a, b], Ty::real(Shape::Scalar)));
+                    return Ok(self.graph.push(
+                        Op::GenEigValue(name == "lambda_max"),
+                        vec![a, b],
+                        Ty::real(Shape::Scalar),
+                    ));
                 }
                 arity(1)?;
-                let f = if name == "lambda_max" { Spectral::Largest(1) } else { Spectral::Smallest(1) };
+                let f = if name == "lambda_max" {
+                    Spectral::Largest(1)
+                } else {
+                    Spectral::Smallest(1)
+                };
                 let a = self.square(&args[0], name)?;
                 let h = self.graph.herm(a, true);
                 let h = self.fold(h, &args[0].span)?;
-                Ok(self.graph.push(Op::SpectralValue(f), vec![h], Ty::real(Shape::Scalar)))
+                Ok(self
+                    .graph
+                    .push(Op::SpectralValue(f), vec![h], Ty::real(Shape::Scalar)))
             }
             "sum_largest" | "sum_smallest" => {
                 arity(2)?;
@@ -645,28 +773,53 @@ impl<'a> Lowerer<'a> {
                 let n = self.ty(a).shape.rows();
                 let k = self.const_usize(&args[1], "k")?;
                 if k == 0 || k > n {
-                    return Err(LowerError::new(&args[1].span, format!("k = {k} must be between 1 and the matrix size {n}")));
+                    return Err(LowerError::new(
+                        &args[1].span,
+                        format!("k = {k} must be between 1 and the matrix size {n}"),
+                    ));
                 }
-                let f = if name == "sum_largest" { Spectral::Largest(k) } else { Spectral::Smallest(k) };
+                let f = if name == "sum_largest" {
+                    Spectral::Largest(k)
+                } else {
+                    Spectral::Smallest(k)
+                };
                 let h = self.graph.herm(a, true);
                 let h = self.fold(h, &args[0].span)?;
-                Ok(self.graph.push(Op::SpectralValue(f), vec![h], Ty::real(Shape::Scalar)))
+                Ok(self
+                    .graph
+                    .push(Op::SpectralValue(f), vec![h], Ty::real(Shape::Scalar)))
             }
             "sigma_max" | "norm_nuc" => {
                 arity(1)?;
                 let a = self.expr(&args[0])?;
                 let t = self.ty(a);
                 let (m, n) = (t.shape.rows(), t.shape.cols());
-                let e = self.graph.push(Op::Embed, vec![a], Ty { shape: Shape::Matrix(m + n, m + n), real: t.real });
-                let f = if name == "sigma_max" { Spectral::Largest(1) } else { Spectral::HalfAbsSum };
-                Ok(self.graph.push(Op::SpectralValue(f), vec![e], Ty::real(Shape::Scalar)))
+                let e = self.graph.push(
+                    Op::Embed,
+                    vec![a],
+                    Ty {
+                        shape: Shape::Matrix(m + n, m + n),
+                        real: t.real,
+                    },
+                );
+                let f = if name == "sigma_max" {
+                    Spectral::Largest(1)
+                } else {
+                    Spectral::HalfAbsSum
+                };
+                Ok(self
+                    .graph
+                    .push(Op::SpectralValue(f), vec![e], Ty::real(Shape::Scalar)))
             }
             "fft" | "ifft" => {
                 arity(1)?;
                 let a = self.expr(&args[0])?;
                 let s = self.ty(a).shape;
                 if !matches!(s, Shape::Vector(_)) {
-                    return Err(LowerError::new(&args[0].span, format!("`{name}` takes a vector, got {s}")));
+                    return Err(LowerError::new(
+                        &args[0].span,
+                        format!("`{name}` takes a vector, got {s}"),
+                    ));
                 }
                 let op = if name == "fft" { Op::Fft } else { Op::Ifft };
                 Ok(self.graph.push(op, vec![a], Ty::complex(s)))
@@ -681,13 +834,18 @@ impl<'a> Lowerer<'a> {
                 let n = self.ty(a).shape.rows();
                 let h = self.graph.herm(a, true);
                 let h = self.fold(h, &args[0].span)?;
-                Ok(self.graph.push(Op::EigvecMax, vec![h], Ty::complex(Shape::Vector(n))))
+                Ok(self
+                    .graph
+                    .push(Op::EigvecMax, vec![h], Ty::complex(Shape::Vector(n))))
             }
             "lincomb" => {
                 arity(2)?;
                 let x = self.expr(&args[0])?;
                 let ExprKind::Name(sname) = &args[1].kind else {
-                    return Err(LowerError::new(&args[1].span, "the second argument of `lincomb` must name a stack of matrices"));
+                    return Err(LowerError::new(
+                        &args[1].span,
+                        "the second argument of `lincomb` must name a stack of matrices",
+                    ));
                 };
                 let Some(DataValue::Stack { items, real }) = self.data.get(sname) else {
                     return Err(LowerError::new(&args[1].span, format!("`{sname}` is not a stack of matrices"))
@@ -696,7 +854,10 @@ impl<'a> Lowerer<'a> {
                 let k = items.len();
                 let xs = self.ty(x).shape;
                 if !(matches!(xs, Shape::Vector(n) if n == k) || (k == 1 && xs.is_scalar())) {
-                    return Err(LowerError::new(&args[0].span, format!("`lincomb(x, {sname})` needs x of shape [{k}], got {xs}")));
+                    return Err(LowerError::new(
+                        &args[0].span,
+                        format!("`lincomb(x, {sname})` needs x of shape [{k}], got {xs}"),
+                    ));
                 }
                 let shape = items.first().map(|t| t.shape()).unwrap_or(Shape::Scalar);
                 let numel = shape.numel();
@@ -710,7 +871,11 @@ impl<'a> Lowerer<'a> {
                 let c = self.graph.constant(flat, real);
                 let p = self.graph.matmul(c, Trans::N, x, Trans::N);
                 let pr = self.ty(p).real;
-                Ok(self.graph.push(Op::Gather(Arc::new((0..numel).collect())), vec![p], Ty { shape, real: pr }))
+                Ok(self.graph.push(
+                    Op::Gather(Arc::new((0..numel).collect())),
+                    vec![p],
+                    Ty { shape, real: pr },
+                ))
             }
             _ if self.custom.is_some_and(|c| c.contains_key(name)) => {
                 let op = self
@@ -742,7 +907,10 @@ impl<'a> Lowerer<'a> {
         let a = self.expr(e)?;
         let s = self.ty(a).shape;
         if !s.is_square() {
-            return Err(LowerError::new(&e.span, format!("`{name}` needs a square matrix, got {s}")));
+            return Err(LowerError::new(
+                &e.span,
+                format!("`{name}` needs a square matrix, got {s}"),
+            ));
         }
         Ok(a)
     }

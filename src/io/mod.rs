@@ -4,7 +4,7 @@
 pub mod array;
 pub mod mtx;
 pub mod npy;
-pub mod random;
 pub mod problem_file;
+pub mod random;
 
 pub use problem_file::{load_problem, parse_problem, METHODS};

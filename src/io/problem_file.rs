@@ -9,7 +9,9 @@ use super::random::{generate, RandomKind};
 use crate::cr::{evaluate, Graph};
 use crate::error::Diagnostic;
 use crate::expr::lower::closest;
-use crate::expr::{parse_expression, Context, DataValue, Expr, ExprKind, LowerError, Lowerer, ParseError};
+use crate::expr::{
+    parse_expression, Context, DataValue, Expr, ExprKind, LowerError, Lowerer, ParseError,
+};
 use crate::model::{Constraint, Problem, Sense, Shape, SolverSettings, Tensor, Ty, Variable};
 use num_complex::Complex64 as C64;
 use std::collections::{BTreeMap, HashMap};
@@ -47,10 +49,13 @@ pub const METHODS: &[&str] = &[
 /// println!("{} variables", p.variables.len());
 /// ```
 pub fn load_problem(path: &Path) -> Result<Problem, Diagnostic> {
-    let meta = std::fs::metadata(path)
-        .map_err(|e| Diagnostic::new(format!("cannot read the problem file: {}", io_reason(&e))).for_file(path))?;
+    let meta = std::fs::metadata(path).map_err(|e| {
+        Diagnostic::new(format!("cannot read the problem file: {}", io_reason(&e))).for_file(path)
+    })?;
     if !meta.is_file() {
-        return Err(Diagnostic::new("cannot read the problem file: not a regular file").for_file(path));
+        return Err(
+            Diagnostic::new("cannot read the problem file: not a regular file").for_file(path),
+        );
     }
     if meta.len() > MAX_PROBLEM_FILE_BYTES {
         return Err(Diagnostic::new(format!(
@@ -59,11 +64,15 @@ pub fn load_problem(path: &Path) -> Result<Problem, Diagnostic> {
         ))
         .for_file(path));
     }
-    let bytes = std::fs::read(path)
-        .map_err(|e| Diagnostic::new(format!("cannot read the problem file: {}", io_reason(&e))).for_file(path))?;
+    let bytes = std::fs::read(path).map_err(|e| {
+        Diagnostic::new(format!("cannot read the problem file: {}", io_reason(&e))).for_file(path)
+    })?;
     let text = String::from_utf8(bytes).map_err(|e| {
-        Diagnostic::new(format!("the problem file is not valid UTF-8 (byte {})", e.utf8_error().valid_up_to()))
-            .for_file(path)
+        Diagnostic::new(format!(
+            "the problem file is not valid UTF-8 (byte {})",
+            e.utf8_error().valid_up_to()
+        ))
+        .for_file(path)
     })?;
     parse_problem(&text, path)
 }
@@ -100,6 +109,9 @@ fn lower_first(s: &str) -> String {
     }
 }
 
+/// `[problem]`: name, description, expected objective.
+type ProblemInfo = (Option<String>, Option<String>, Option<f64>);
+
 struct Cx {
     path: PathBuf,
     dir: PathBuf,
@@ -124,7 +136,14 @@ impl Cx {
     }
 
     fn load(&self, root: &toml_edit::Table) -> Result<Problem, Diagnostic> {
-        const TOP: &[&str] = &["problem", "variables", "data", "objective", "constraints", "solver"];
+        const TOP: &[&str] = &[
+            "problem",
+            "variables",
+            "data",
+            "objective",
+            "constraints",
+            "solver",
+        ];
         for (k, _) in root.iter() {
             if !TOP.contains(&k) {
                 let span = root.get_key_value(k).and_then(|(key, _)| key.span());
@@ -140,10 +159,12 @@ impl Cx {
         let data_specs = self.data_table(root.get("data"))?;
         let data = self.resolve_data(data_specs)?;
         let variables = self.variables(root, &data)?;
-        let var_types: Vec<(String, Ty)> = variables.iter().map(|v| (v.name.clone(), v.ty)).collect();
+        let var_types: Vec<(String, Ty)> =
+            variables.iter().map(|v| (v.name.clone(), v.ty)).collect();
         let mut graph = Graph::default();
         let (sense, objective) = self.objective(root, &mut graph, &var_types, &data)?;
-        let constraints = self.constraints(root.get("constraints"), &mut graph, &var_types, &data)?;
+        let constraints =
+            self.constraints(root.get("constraints"), &mut graph, &var_types, &data)?;
         let solver = self.solver(root.get("solver"))?;
         Ok(Problem {
             name,
@@ -164,22 +185,37 @@ impl Cx {
             .ok_or_else(|| self.err(format!("`{what}` must be a table"), item.span()))
     }
 
-    fn check_keys(&self, t: &dyn TableLike, allowed: &[&str], what: &str) -> Result<(), Diagnostic> {
+    fn check_keys(
+        &self,
+        t: &dyn TableLike,
+        allowed: &[&str],
+        what: &str,
+    ) -> Result<(), Diagnostic> {
         for (k, _) in t.iter() {
             if !allowed.contains(&k) {
                 let span = t.get_key_value(k).and_then(|(key, _)| key.span());
                 let note = match closest(k, allowed) {
                     Some(s) => format!("did you mean `{s}`?"),
-                    None => format!("{what} takes {}", allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")),
+                    None => format!(
+                        "{what} takes {}",
+                        allowed
+                            .iter()
+                            .map(|a| format!("`{a}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
                 };
-                return Err(self.err(format!("unknown key `{k}` in {what}"), span).with_note(note));
+                return Err(self
+                    .err(format!("unknown key `{k}` in {what}"), span)
+                    .with_note(note));
             }
         }
         Ok(())
     }
 
     fn key_span(&self, t: &dyn TableLike, k: &str) -> Option<Range<usize>> {
-        t.get_key_value(k).and_then(|(key, item)| item.span().or_else(|| key.span()))
+        t.get_key_value(k)
+            .and_then(|(key, item)| item.span().or_else(|| key.span()))
     }
 
     fn string<'a>(&self, item: &'a Item, what: &str) -> Result<&'a str, Diagnostic> {
@@ -199,31 +235,57 @@ impl Cx {
         Ok(v)
     }
 
-    fn problem_table(&self, item: Option<&Item>) -> Result<(Option<String>, Option<String>, Option<f64>), Diagnostic> {
-        let Some(item) = item else { return Ok((None, None, None)) };
+    fn problem_table(&self, item: Option<&Item>) -> Result<ProblemInfo, Diagnostic> {
+        let Some(item) = item else {
+            return Ok((None, None, None));
+        };
         let t = self.table(item, "problem")?;
-        self.check_keys(t, &["name", "description", "expected_objective"], "[problem]")?;
-        let name = t.get("name").map(|i| self.string(i, "`name`").map(str::to_string)).transpose()?;
-        let desc = t.get("description").map(|i| self.string(i, "`description`").map(str::to_string)).transpose()?;
-        let exp = t.get("expected_objective").map(|i| self.number(i, "`expected_objective`")).transpose()?;
+        self.check_keys(
+            t,
+            &["name", "description", "expected_objective"],
+            "[problem]",
+        )?;
+        let name = t
+            .get("name")
+            .map(|i| self.string(i, "`name`").map(str::to_string))
+            .transpose()?;
+        let desc = t
+            .get("description")
+            .map(|i| self.string(i, "`description`").map(str::to_string))
+            .transpose()?;
+        let exp = t
+            .get("expected_objective")
+            .map(|i| self.number(i, "`expected_objective`"))
+            .transpose()?;
         Ok((name, desc, exp))
     }
 
-    fn check_name(&self, name: &str, span: Option<Range<usize>>, what: &str) -> Result<(), Diagnostic> {
+    fn check_name(
+        &self,
+        name: &str,
+        span: Option<Range<usize>>,
+        what: &str,
+    ) -> Result<(), Diagnostic> {
         let mut c = name.chars();
-        let ok = c.next().is_some_and(|f| f.is_ascii_alphabetic() || f == '_')
+        let ok = c
+            .next()
+            .is_some_and(|f| f.is_ascii_alphabetic() || f == '_')
             && c.all(|x| x.is_ascii_alphanumeric() || x == '_');
         if ok {
             Ok(())
         } else {
-            Err(self.err(format!("`{name}` is not a valid {what} name"), span)
+            Err(self
+                .err(format!("`{name}` is not a valid {what} name"), span)
                 .with_note("names start with a letter or `_` and contain letters, digits and `_`"))
         }
     }
 
     // ---------- data ----------
 
-    fn data_table(&self, item: Option<&Item>) -> Result<Vec<(String, Range<usize>, Spec)>, Diagnostic> {
+    fn data_table(
+        &self,
+        item: Option<&Item>,
+    ) -> Result<Vec<(String, Range<usize>, Spec)>, Diagnostic> {
         let Some(item) = item else { return Ok(vec![]) };
         let t = self.table(item, "data")?;
         let mut out = Vec::new();
@@ -267,7 +329,11 @@ impl Cx {
                 })?;
                 let seed = match seed_item.as_integer() {
                     Some(s) if s >= 0 => s as u64,
-                    _ => return Err(self.err("`seed` must be a non-negative integer", seed_item.span())),
+                    _ => {
+                        return Err(
+                            self.err("`seed` must be a non-negative integer", seed_item.span())
+                        )
+                    }
                 };
                 let raw = generate(kind, &dims, seed, &self.limits)
                     .map_err(|e| self.err(format!("{what}: {}", e.message), shape_item.span()))?;
@@ -287,11 +353,15 @@ impl Cx {
                 if !allow_stack {
                     return Err(self.err("a stack of matrices cannot be an `init`", f.span()));
                 }
-                let arr = f.as_array().ok_or_else(|| self.err("`files` must be an array of file names", f.span()))?;
+                let arr = f
+                    .as_array()
+                    .ok_or_else(|| self.err("`files` must be an array of file names", f.span()))?;
                 let mut items = Vec::new();
                 let mut real = true;
                 for v in arr.iter() {
-                    let name = v.as_str().ok_or_else(|| self.err("`files` must be an array of file names", v.span()))?;
+                    let name = v.as_str().ok_or_else(|| {
+                        self.err("`files` must be an array of file names", v.span())
+                    })?;
                     match self.read_file(name, v.span(), false)? {
                         Spec::Inline(t, r) => {
                             if let Some(first) = items.first() {
@@ -301,7 +371,10 @@ impl Cx {
                                 }
                             }
                             if !matches!(t.shape(), Shape::Matrix(..)) {
-                                return Err(self.err(format!("`{name}` is not a matrix (shape {})", t.shape()), v.span()));
+                                return Err(self.err(
+                                    format!("`{name}` is not a matrix (shape {})", t.shape()),
+                                    v.span(),
+                                ));
                             }
                             real &= r;
                             items.push(t);
@@ -317,14 +390,20 @@ impl Cx {
             if has("re") || has("im") {
                 self.check_keys(t, &["re", "im"], what)?;
                 let re_item = t.get("re").ok_or_else(|| {
-                    self.err(format!("{what}: a complex value needs `re` (and optionally `im`)"), item.span())
+                    self.err(
+                        format!("{what}: a complex value needs `re` (and optionally `im`)"),
+                        item.span(),
+                    )
                 })?;
                 let (shape, re) = self.inline_real(re_item)?;
                 let im = match t.get("im") {
                     Some(i) => {
                         let (s2, im) = self.inline_real(i)?;
                         if s2 != shape {
-                            return Err(self.err(format!("`im` has shape {s2} but `re` has shape {shape}"), i.span()));
+                            return Err(self.err(
+                                format!("`im` has shape {s2} but `re` has shape {shape}"),
+                                i.span(),
+                            ));
                         }
                         im
                     }
@@ -342,7 +421,12 @@ impl Cx {
     }
 
     fn dims(&self, item: &Item) -> Result<Vec<usize>, Diagnostic> {
-        let bad = || self.err("`shape` must be [], [n] or [m, n] with non-negative integers", item.span());
+        let bad = || {
+            self.err(
+                "`shape` must be [], [n] or [m, n] with non-negative integers",
+                item.span(),
+            )
+        };
         let arr = item.as_array().ok_or_else(bad)?;
         let mut dims = Vec::new();
         for v in arr.iter() {
@@ -382,14 +466,19 @@ impl Cx {
                     .iter()
                     .map(|r| match r {
                         Value::Array(r) => r.iter().map(num).collect::<Result<Vec<f64>, _>>(),
-                        other => Err(self.err("expected a row (an array of numbers)", other.span())),
+                        other => {
+                            Err(self.err("expected a row (an array of numbers)", other.span()))
+                        }
                     })
                     .collect::<Result<_, _>>()?;
                 let n = rows[0].len();
                 for (i, r) in rows.iter().enumerate() {
                     if r.len() != n {
                         let span = a.get(i).and_then(|v| v.span());
-                        return Err(self.err(format!("row {i} has {} entries but row 0 has {n}", r.len()), span));
+                        return Err(self.err(
+                            format!("row {i} has {} entries but row 0 has {n}", r.len()),
+                            span,
+                        ));
                     }
                 }
                 let m = rows.len();
@@ -402,12 +491,19 @@ impl Cx {
                 Ok((Shape::Matrix(m, n), data))
             }
             Some(v @ (Value::Integer(_) | Value::Float(_))) => Ok((Shape::Scalar, vec![num(v)?])),
-            _ => Err(self
-                .err("expected a number, an array of numbers or an array of rows", item.span())),
+            _ => Err(self.err(
+                "expected a number, an array of numbers or an array of rows",
+                item.span(),
+            )),
         }
     }
 
-    fn read_file(&self, name: &str, span: Option<Range<usize>>, allow_stack: bool) -> Result<Spec, Diagnostic> {
+    fn read_file(
+        &self,
+        name: &str,
+        span: Option<Range<usize>>,
+        allow_stack: bool,
+    ) -> Result<Spec, Diagnostic> {
         let p = self.dir.join(name);
         let ext = Path::new(name)
             .extension()
@@ -420,7 +516,10 @@ impl Cx {
                 (Some(l), None) => format!(" (line {l})"),
                 _ => String::new(),
             };
-            self.err(format!("cannot read `{name}`{pos}: {}", e.message), span.clone())
+            self.err(
+                format!("cannot read `{name}`{pos}: {}", e.message),
+                span.clone(),
+            )
         };
         let raw = match ext.as_str() {
             "npy" => read_npy(&p, &self.limits).map_err(wrap)?,
@@ -431,7 +530,9 @@ impl Cx {
             _ => {
                 return Err(self
                     .err(format!("`{name}`: unsupported file type"), span)
-                    .with_note("data files are .npy (float64 or complex128) or Matrix Market .mtx"))
+                    .with_note(
+                        "data files are .npy (float64 or complex128) or Matrix Market .mtx",
+                    ))
             }
         };
         let real = !raw.is_complex;
@@ -451,28 +552,49 @@ impl Cx {
         Ok(Spec::Inline(t, real))
     }
 
-    fn raw_to_tensor(&self, raw: RawArray, span: Option<Range<usize>>) -> Result<Tensor, Diagnostic> {
-        let shape = Shape::from_dims(&raw.shape)
-            .ok_or_else(|| self.err(format!("arrays of {} dimensions are not values", raw.shape.len()), span.clone()))?;
+    fn raw_to_tensor(
+        &self,
+        raw: RawArray,
+        span: Option<Range<usize>>,
+    ) -> Result<Tensor, Diagnostic> {
+        let shape = Shape::from_dims(&raw.shape).ok_or_else(|| {
+            self.err(
+                format!("arrays of {} dimensions are not values", raw.shape.len()),
+                span.clone(),
+            )
+        })?;
         Tensor::new(shape, raw.data).ok_or_else(|| self.err("internal: array size mismatch", span))
     }
 
     /// Evaluates data entries in dependency order; expressions may refer to entries in any order.
-    fn resolve_data(&self, specs: Vec<(String, Range<usize>, Spec)>) -> Result<BTreeMap<String, DataValue>, Diagnostic> {
+    fn resolve_data(
+        &self,
+        specs: Vec<(String, Range<usize>, Spec)>,
+    ) -> Result<BTreeMap<String, DataValue>, Diagnostic> {
         let mut seen: HashMap<&str, usize> = HashMap::new();
         for (i, (k, span, _)) in specs.iter().enumerate() {
             if seen.insert(k.as_str(), i).is_some() {
-                return Err(self.err(format!("data entry `{k}` is defined twice"), Some(span.clone())));
+                return Err(self.err(
+                    format!("data entry `{k}` is defined twice"),
+                    Some(span.clone()),
+                ));
             }
         }
-        let index: HashMap<&str, usize> = specs.iter().enumerate().map(|(i, s)| (s.0.as_str(), i)).collect();
+        let index: HashMap<&str, usize> = specs
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.0.as_str(), i))
+            .collect();
         let deps: Vec<Vec<usize>> = specs
             .iter()
             .map(|(_, _, s)| match s {
                 Spec::Expr(e, _, _) => {
                     let mut names = Vec::new();
                     collect_names(e, &mut names);
-                    names.iter().filter_map(|n| index.get(n.as_str()).copied()).collect()
+                    names
+                        .iter()
+                        .filter_map(|n| index.get(n.as_str()).copied())
+                        .collect()
                 }
                 _ => vec![],
             })
@@ -498,7 +620,10 @@ impl Cx {
                         }
                         1 => {
                             let pos = stack.iter().position(|&(x, _)| x == w).unwrap_or(0);
-                            let mut cycle: Vec<&str> = stack[pos..].iter().map(|&(x, _)| specs[x].0.as_str()).collect();
+                            let mut cycle: Vec<&str> = stack[pos..]
+                                .iter()
+                                .map(|&(x, _)| specs[x].0.as_str())
+                                .collect();
                             cycle.push(&specs[w].0);
                             return Err(self.err(
                                 format!("data entries form a cycle: {}", cycle.join(" → ")),
@@ -515,15 +640,27 @@ impl Cx {
             }
         }
         let mut data: BTreeMap<String, DataValue> = BTreeMap::new();
-        let mut specs: Vec<Option<(String, Range<usize>, Spec)>> = specs.into_iter().map(Some).collect();
+        let mut specs: Vec<Option<(String, Range<usize>, Spec)>> =
+            specs.into_iter().map(Some).collect();
         for i in order {
-            let Some((k, _kspan, spec)) = specs[i].take() else { continue };
+            let Some((k, _kspan, spec)) = specs[i].take() else {
+                continue;
+            };
             let v = match spec {
-                Spec::Inline(t, real) => DataValue::Dense { value: Arc::new(t), real },
-                Spec::Stack(items, real) => DataValue::Stack { items: Arc::new(items), real },
+                Spec::Inline(t, real) => DataValue::Dense {
+                    value: Arc::new(t),
+                    real,
+                },
+                Spec::Stack(items, real) => DataValue::Stack {
+                    items: Arc::new(items),
+                    real,
+                },
                 Spec::Expr(e, base, span) => {
                     let (t, real) = self.eval_data_expr(&e, base, &span, &data)?;
-                    DataValue::Dense { value: Arc::new(t), real }
+                    DataValue::Dense {
+                        value: Arc::new(t),
+                        real,
+                    }
                 }
             };
             data.insert(k, v);
@@ -543,10 +680,17 @@ impl Cx {
             .lower(e)
             .map_err(|le| self.lower_err(&le, base, span))?;
         let ty = g.ty(id);
-        let v = evaluate(&g, id, &[], &[]).map_err(|ee| self.err(ee.message, Some(span.clone())))?;
-        let t = v.get(id).cloned().ok_or_else(|| self.err("internal: no value", Some(span.clone())))?;
+        let v =
+            evaluate(&g, id, &[], &[]).map_err(|ee| self.err(ee.message, Some(span.clone())))?;
+        let t = v
+            .get(id)
+            .cloned()
+            .ok_or_else(|| self.err("internal: no value", Some(span.clone())))?;
         if !t.is_finite() {
-            return Err(self.err("the expression produced non-finite values (NaN or Inf)", Some(span.clone())));
+            return Err(self.err(
+                "the expression produced non-finite values (NaN or Inf)",
+                Some(span.clone()),
+            ));
         }
         Ok((t, ty.real))
     }
@@ -577,14 +721,22 @@ impl Cx {
 
     // ---------- variables ----------
 
-    fn variables(&self, root: &toml_edit::Table, data: &BTreeMap<String, DataValue>) -> Result<Vec<Variable>, Diagnostic> {
+    fn variables(
+        &self,
+        root: &toml_edit::Table,
+        data: &BTreeMap<String, DataValue>,
+    ) -> Result<Vec<Variable>, Diagnostic> {
         let item = root.get("variables").ok_or_else(|| {
             self.err("the problem has no [variables] table", Some(0..0))
-                .with_note("declare at least one variable, e.g. `z = { type = \"complex\", shape = [3] }`")
+                .with_note(
+                    "declare at least one variable, e.g. `z = { type = \"complex\", shape = [3] }`",
+                )
         })?;
         let t = self.table(item, "variables")?;
         if t.is_empty() {
-            return Err(self.err("[variables] is empty", item.span()).with_note("declare at least one variable"));
+            return Err(self
+                .err("[variables] is empty", item.span())
+                .with_note("declare at least one variable"));
         }
         let mut out: Vec<Variable> = Vec::new();
         for (k, v) in t.iter() {
@@ -594,7 +746,12 @@ impl Cx {
                 return Err(self.err(format!("`{k}` is both a variable and a data entry"), kspan));
             }
             let vt = v.as_table_like().ok_or_else(|| {
-                self.err(format!("variable `{k}` must be a table like {{ type = \"complex\", shape = [n] }}"), v.span())
+                self.err(
+                    format!(
+                        "variable `{k}` must be a table like {{ type = \"complex\", shape = [n] }}"
+                    ),
+                    v.span(),
+                )
             })?;
             self.check_keys(vt, &["type", "shape", "init"], &format!("variable `{k}`"))?;
             let real = match vt.get("type") {
@@ -613,9 +770,13 @@ impl Cx {
                 None => Shape::Scalar,
                 Some(si) => {
                     let dims = self.dims(si)?;
-                    let s = Shape::from_dims(&dims).ok_or_else(|| self.err("bad shape", si.span()))?;
+                    let s =
+                        Shape::from_dims(&dims).ok_or_else(|| self.err("bad shape", si.span()))?;
                     if s.numel() > self.limits.max_elements {
-                        return Err(self.err(format!("variable `{k}` of shape {s} is too large"), si.span()));
+                        return Err(self.err(
+                            format!("variable `{k}` of shape {s} is too large"),
+                            si.span(),
+                        ));
                     }
                     s
                 }
@@ -625,12 +786,22 @@ impl Cx {
                 None => None,
                 Some(ii) => Some(self.init_value(ii, k, ty, data)?),
             };
-            out.push(Variable { name: k.to_string(), ty, init });
+            out.push(Variable {
+                name: k.to_string(),
+                ty,
+                init,
+            });
         }
         Ok(out)
     }
 
-    fn init_value(&self, item: &Item, name: &str, ty: Ty, data: &BTreeMap<String, DataValue>) -> Result<Tensor, Diagnostic> {
+    fn init_value(
+        &self,
+        item: &Item,
+        name: &str,
+        ty: Ty,
+        data: &BTreeMap<String, DataValue>,
+    ) -> Result<Tensor, Diagnostic> {
         let span = item.span();
         let (t, real) = match self.value_spec(item, &format!("init of `{name}`"), false)? {
             Spec::Inline(t, r) => (t, r),
@@ -639,7 +810,11 @@ impl Cx {
         };
         if !t.shape().same_layout(&ty.shape) {
             return Err(self.err(
-                format!("init of `{name}` has shape {} but the variable has shape {}", t.shape(), ty.shape),
+                format!(
+                    "init of `{name}` has shape {} but the variable has shape {}",
+                    t.shape(),
+                    ty.shape
+                ),
                 span,
             ));
         }
@@ -648,7 +823,8 @@ impl Cx {
                 .err(format!("init of real variable `{name}` is complex"), span)
                 .with_note("a real variable's init must be real"));
         }
-        Ok(t.reshaped(ty.shape).unwrap_or_else(|| Tensor::zeros(ty.shape)))
+        Ok(t.reshaped(ty.shape)
+            .unwrap_or_else(|| Tensor::zeros(ty.shape)))
     }
 
     // ---------- objective, constraints, solver ----------
@@ -669,15 +845,23 @@ impl Cx {
         let (sense, key) = match (t.get("minimize"), t.get("maximize")) {
             (Some(_), Some(_)) => {
                 return Err(self
-                    .err("the objective has both `minimize` and `maximize`", self.key_span(t, "maximize"))
+                    .err(
+                        "the objective has both `minimize` and `maximize`",
+                        self.key_span(t, "maximize"),
+                    )
                     .with_note("give exactly one of them"))
             }
             (Some(_), None) => (Sense::Minimize, "minimize"),
             (None, Some(_)) => (Sense::Maximize, "maximize"),
             (None, None) => {
                 return Err(self
-                    .err("[objective] has neither `minimize` nor `maximize`", item.span())
-                    .with_note("give exactly one of them, e.g. `minimize = \"norm2sq(A * z - b)\"`"))
+                    .err(
+                        "[objective] has neither `minimize` nor `maximize`",
+                        item.span(),
+                    )
+                    .with_note(
+                        "give exactly one of them, e.g. `minimize = \"norm2sq(A * z - b)\"`",
+                    ))
             }
         };
         let e_item = t.get(key).ok_or_else(|| self.err("internal", None))?;
@@ -695,7 +879,13 @@ impl Cx {
         });
         if !ty.shape.is_scalar() {
             return Err(self
-                .err(format!("the objective must be a scalar, but this expression has shape {}", ty.shape), espan)
+                .err(
+                    format!(
+                        "the objective must be a scalar, but this expression has shape {}",
+                        ty.shape
+                    ),
+                    espan,
+                )
                 .with_note("reduce it with sum(...), norm2(...) or norm2sq(...)"));
         }
         if !ty.real {
@@ -714,26 +904,31 @@ impl Cx {
         data: &BTreeMap<String, DataValue>,
     ) -> Result<Vec<Constraint>, Diagnostic> {
         let Some(item) = item else { return Ok(vec![]) };
-        let tables: Vec<&dyn TableLike> = match item {
-            Item::ArrayOfTables(a) => a.iter().map(|t| t as &dyn TableLike).collect(),
-            Item::Value(Value::Array(a)) => a
-                .iter()
-                .map(|v| {
-                    v.as_inline_table()
-                        .map(|t| t as &dyn TableLike)
-                        .ok_or_else(|| self.err("each constraint must be a table with `expr`", v.span()))
-                })
-                .collect::<Result<_, _>>()?,
-            _ => {
-                return Err(self
+        let tables: Vec<&dyn TableLike> =
+            match item {
+                Item::ArrayOfTables(a) => a.iter().map(|t| t as &dyn TableLike).collect(),
+                Item::Value(Value::Array(a)) => a
+                    .iter()
+                    .map(|v| {
+                        v.as_inline_table()
+                            .map(|t| t as &dyn TableLike)
+                            .ok_or_else(|| {
+                                self.err("each constraint must be a table with `expr`", v.span())
+                            })
+                    })
+                    .collect::<Result<_, _>>()?,
+                _ => return Err(self
                     .err("`constraints` must be an array of tables", item.span())
-                    .with_note("write each constraint as `[[constraints]]` followed by `expr = \"...\"`"))
-            }
-        };
+                    .with_note(
+                        "write each constraint as `[[constraints]]` followed by `expr = \"...\"`",
+                    )),
+            };
         let mut out = Vec::new();
         for t in tables {
             self.check_keys(t, &["expr"], "a constraint")?;
-            let e_item = t.get("expr").ok_or_else(|| self.err("a constraint needs `expr`", None))?;
+            let e_item = t
+                .get("expr")
+                .ok_or_else(|| self.err("a constraint needs `expr`", None))?;
             let src = self.string(e_item, "`expr`")?;
             let base = string_content_offset(&self.src, e_item.span());
             let whole = e_item.span().unwrap_or(0..0);
@@ -741,13 +936,20 @@ impl Cx {
             let (op, lhs, rhs) = Lowerer::new(graph, vars, data, Context::Constraint)
                 .lower_constraint(&e)
                 .map_err(|le| self.lower_err(&le, base, &whole))?;
-            out.push(Constraint { op, lhs, rhs, span: Some(whole) });
+            out.push(Constraint {
+                op,
+                lhs,
+                rhs,
+                span: Some(whole),
+            });
         }
         Ok(out)
     }
 
     fn solver(&self, item: Option<&Item>) -> Result<SolverSettings, Diagnostic> {
-        let Some(item) = item else { return Ok(SolverSettings::default()) };
+        let Some(item) = item else {
+            return Ok(SolverSettings::default());
+        };
         let t = self.table(item, "solver")?;
         self.check_keys(t, &["method", "max_iter", "tol"], "[solver]")?;
         let mut s = SolverSettings::default();
@@ -772,7 +974,10 @@ impl Cx {
         if let Some(m) = t.get("tol") {
             let v = self.number(m, "`tol`")?;
             if v < 0.0 {
-                return Err(self.err("`tol` must be non-negative (0 means never stop on tolerance)", m.span()));
+                return Err(self.err(
+                    "`tol` must be non-negative (0 means never stop on tolerance)",
+                    m.span(),
+                ));
             }
             s.tol = Some(v);
         }

@@ -222,7 +222,10 @@ pub mod fns {
             pub fn $name(a: impl Into<E>, b: impl Into<E>) -> E { E::call(stringify!($name), vec![a.into(), b.into()]) }
         )*};
     }
-    f1!(conj, real, imag, abs, abs2, exp, log, sqrt, sin, cos, sum, norm2, norm2sq, norm1, trace, diag, transpose, lambda_max, lambda_min, sigma_max, norm_nuc, fft, ifft);
+    f1!(
+        conj, real, imag, abs, abs2, exp, log, sqrt, sin, cos, sum, norm2, norm2sq, norm1, trace,
+        diag, transpose, lambda_max, lambda_min, sigma_max, norm_nuc, fft, ifft
+    );
     f2!(dot, lincomb);
     /// `sum_largest(A, k)`.
     pub fn sum_largest(a: impl Into<E>, k: usize) -> E {
@@ -348,10 +351,9 @@ impl ProblemBuilder {
                 return Err(Diagnostic::new(format!("`{n}` is declared twice")));
             }
         }
-        let (sense, obj) = self
-            .objective
-            .as_ref()
-            .ok_or_else(|| Diagnostic::new("the problem has no objective; call minimize or maximize"))?;
+        let (sense, obj) = self.objective.as_ref().ok_or_else(|| {
+            Diagnostic::new("the problem has no objective; call minimize or maximize")
+        })?;
         let mut graph = Graph::default();
         let objective = self.lower(&mut graph, &var_types, obj, Context::Objective)?;
         let ty = graph.ty(objective);
@@ -364,11 +366,17 @@ impl ProblemBuilder {
         let mut constraints = Vec::new();
         for c in &self.constraints {
             self.check_depth(c)?;
-            let (op, lhs, rhs) = Lowerer::new(&mut graph, &var_types, &self.data, Context::Constraint)
-                .with_custom_ops(&self.custom)
-                .lower_constraint(c.expr())
-                .map_err(|e| self.diag(c, &e, Context::Constraint, &var_types))?;
-            constraints.push(Constraint { op, lhs, rhs, span: None });
+            let (op, lhs, rhs) =
+                Lowerer::new(&mut graph, &var_types, &self.data, Context::Constraint)
+                    .with_custom_ops(&self.custom)
+                    .lower_constraint(c.expr())
+                    .map_err(|e| self.diag(c, &e, Context::Constraint, &var_types))?;
+            constraints.push(Constraint {
+                op,
+                lhs,
+                rhs,
+                span: None,
+            });
         }
         let mut variables = Vec::new();
         for (name, ty, init) in &self.vars {
@@ -381,7 +389,9 @@ impl ProblemBuilder {
                     )));
                 }
                 if ty.real && !t.is_real() {
-                    return Err(Diagnostic::new(format!("init of real variable `{name}` is complex")));
+                    return Err(Diagnostic::new(format!(
+                        "init of real variable `{name}` is complex"
+                    )));
                 }
             }
             variables.push(Variable {
@@ -415,7 +425,13 @@ impl ProblemBuilder {
         Ok(())
     }
 
-    fn lower(&self, g: &mut Graph, vars: &[(String, Ty)], e: &E, cx: Context) -> Result<usize, Diagnostic> {
+    fn lower(
+        &self,
+        g: &mut Graph,
+        vars: &[(String, Ty)],
+        e: &E,
+        cx: Context,
+    ) -> Result<usize, Diagnostic> {
         self.check_depth(e)?;
         Lowerer::new(g, vars, &self.data, cx)
             .with_custom_ops(&self.custom)

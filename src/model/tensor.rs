@@ -80,7 +80,9 @@ impl Tensor {
     }
     /// True when every entry is finite.
     pub fn is_finite(&self) -> bool {
-        self.data.iter().all(|z| z.re.is_finite() && z.im.is_finite())
+        self.data
+            .iter()
+            .all(|z| z.re.is_finite() && z.im.is_finite())
     }
     /// True when every imaginary part is zero.
     pub fn is_real(&self) -> bool {

@@ -1,0 +1,160 @@
+//! [`CVec`]: a complex parameter vector on which argmin's own solvers and line searches run.
+//!
+//! argmin is written for real vector spaces. Cⁿ is the real vector space R²ⁿ (z = x + iy), and
+//! with the inner product ⟨a, b⟩ = Re(aᴴb) = Σ (Re aᵢ Re bᵢ + Im aᵢ Im bᵢ) it is exactly the
+//! Euclidean R²ⁿ (DESIGN.md §1). So every argmin-math trait is implemented *as on the real
+//! embedding*:
+//!
+//! - `dot` is Re(aᴴb), `l2_norm` is √(Σ|aᵢ|²) (the Euclidean norm of the embedding);
+//! - scalars are real (`f64`): `a + s`, `a · s` act on both real and imaginary parts;
+//! - elementwise operations (`mul` of two vectors, `min`/`max`, `signum`, `l1_norm`) act on the
+//!   2n real coordinates separately (argmin uses them only for L1 regularization, which we do
+//!   not enable; they are defined so that they mean the same as on `Vec<f64>` of the embedding).
+//!
+//! Because the gradient g = 2∂f/∂z̄ is the real gradient packed as a complex vector,
+//! f(z + αd) ≈ f(z) + α⟨g, d⟩, which is all that L-BFGS (Nocedal & Wright, *Numerical
+//! Optimization*, 2nd ed., Alg. 7.4), steepest descent and the Moré–Thuente, Hager–Zhang and
+//! backtracking line searches use. They therefore run on complex parameters unchanged.
+
+use argmin_math::{
+    ArgminAdd, ArgminDot, ArgminL1Norm, ArgminL2Norm, ArgminMinMax, ArgminMul, ArgminScaledAdd,
+    ArgminScaledSub, ArgminSignum, ArgminSub, ArgminZeroLike,
+};
+use num_complex::Complex64 as C64;
+
+/// A complex vector seen as the real vector space R²ⁿ with ⟨a, b⟩ = Re(aᴴb).
+///
+/// ```
+/// use argmin_math::{ArgminDot, ArgminL2Norm};
+/// use num_complex::Complex64 as C64;
+/// use wirtinger::solve::CVec;
+/// let a = CVec(vec![C64::new(1.0, 2.0)]);
+/// let b = CVec(vec![C64::new(3.0, -1.0)]);
+/// assert_eq!(a.dot(&b), 1.0); // Re(conj(1+2i)(3−i)) = 3 − 2
+/// assert_eq!(a.l2_norm(), 5f64.sqrt());
+/// ```
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CVec(pub Vec<C64>);
+
+impl CVec {
+    /// A zero vector of length n.
+    pub fn zeros(n: usize) -> CVec {
+        CVec(vec![C64::new(0.0, 0.0); n])
+    }
+    /// The entries.
+    pub fn as_slice(&self) -> &[C64] {
+        &self.0
+    }
+    /// Length n.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    fn zip(&self, other: &CVec, f: impl Fn(C64, C64) -> C64) -> CVec {
+        CVec(self.0.iter().zip(&other.0).map(|(a, b)| f(*a, *b)).collect())
+    }
+    fn map(&self, f: impl Fn(C64) -> C64) -> CVec {
+        CVec(self.0.iter().map(|a| f(*a)).collect())
+    }
+}
+
+/// Re(aᴴb).
+pub fn re_dot(a: &[C64], b: &[C64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x.re * y.re + x.im * y.im).sum()
+}
+
+/// √(Σ|aᵢ|²).
+pub fn norm(a: &[C64]) -> f64 {
+    a.iter().map(|x| x.norm_sqr()).sum::<f64>().sqrt()
+}
+
+impl ArgminDot<CVec, f64> for CVec {
+    fn dot(&self, other: &CVec) -> f64 {
+        re_dot(&self.0, &other.0)
+    }
+}
+
+impl ArgminL2Norm<f64> for CVec {
+    fn l2_norm(&self) -> f64 {
+        norm(&self.0)
+    }
+}
+
+impl ArgminL1Norm<f64> for CVec {
+    fn l1_norm(&self) -> f64 {
+        self.0.iter().map(|x| x.re.abs() + x.im.abs()).sum()
+    }
+}
+
+impl ArgminAdd<CVec, CVec> for CVec {
+    fn add(&self, other: &CVec) -> CVec {
+        self.zip(other, |a, b| a + b)
+    }
+}
+
+impl ArgminAdd<f64, CVec> for CVec {
+    fn add(&self, other: &f64) -> CVec {
+        self.map(|a| C64::new(a.re + other, a.im + other))
+    }
+}
+
+impl ArgminSub<CVec, CVec> for CVec {
+    fn sub(&self, other: &CVec) -> CVec {
+        self.zip(other, |a, b| a - b)
+    }
+}
+
+impl ArgminSub<f64, CVec> for CVec {
+    fn sub(&self, other: &f64) -> CVec {
+        self.map(|a| C64::new(a.re - other, a.im - other))
+    }
+}
+
+impl ArgminMul<f64, CVec> for CVec {
+    fn mul(&self, other: &f64) -> CVec {
+        self.map(|a| a * *other)
+    }
+}
+
+impl ArgminMul<CVec, CVec> for CVec {
+    /// Coordinatewise on the real embedding: (Re a·Re b) + i(Im a·Im b).
+    fn mul(&self, other: &CVec) -> CVec {
+        self.zip(other, |a, b| C64::new(a.re * b.re, a.im * b.im))
+    }
+}
+
+impl ArgminScaledAdd<CVec, f64, CVec> for CVec {
+    fn scaled_add(&self, factor: &f64, vec: &CVec) -> CVec {
+        self.zip(vec, |a, b| a + b * *factor)
+    }
+}
+
+impl ArgminScaledSub<CVec, f64, CVec> for CVec {
+    fn scaled_sub(&self, factor: &f64, vec: &CVec) -> CVec {
+        self.zip(vec, |a, b| a - b * *factor)
+    }
+}
+
+impl ArgminZeroLike for CVec {
+    fn zero_like(&self) -> CVec {
+        CVec::zeros(self.0.len())
+    }
+}
+
+impl ArgminMinMax for CVec {
+    fn min(x: &CVec, y: &CVec) -> CVec {
+        x.zip(y, |a, b| C64::new(a.re.min(b.re), a.im.min(b.im)))
+    }
+    fn max(x: &CVec, y: &CVec) -> CVec {
+        x.zip(y, |a, b| C64::new(a.re.max(b.re), a.im.max(b.im)))
+    }
+}
+
+impl ArgminSignum for CVec {
+    fn signum(self) -> CVec {
+        self.map(|a| C64::new(a.re.signum(), a.im.signum()))
+    }
+}

@@ -366,6 +366,7 @@ fn affine_holomorphic_residual_all_spellings() {
         "sum(abs2(A * z - b))",
         "norm2sq(A * z - b)",
         "(A * z - b)' * (A * z - b)",
+        "norm2(A * z - b)^2",
         "sum(abs2(b - A * z))",
     ] {
         let f = compile(src, &zvars(), &p.data);
@@ -445,7 +446,9 @@ fn real_residual_of_real_variable() {
     for src in [
         "sum((M * x - y).^2)",
         "(M * x - y)' * (M * x - y)",
+        "transpose(M * x - y) * (M * x - y)",
         "norm2sq(M * x - y)",
+        "norm2(M * x - y)^2",
     ] {
         let f = compile(src, &vars, &data);
         check_structure(&f, &x, &r, &half, &half, true);

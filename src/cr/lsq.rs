@@ -2,8 +2,8 @@
 //! stacked residual r = [√c₁ r₁; √c₂ r₂; …], and its two Jacobians J = ∂r/∂z, J̃ = ∂r/∂z̄, so
 //! that dr = J dz + J̃ conj(dz).
 //!
-//! Recognized terms (contract §5): `sum(abs2(r))`, `norm2sq(r)`, `sum(r.^2)` and `r.^2`/`r^2`
-//! for real r, `r' * r` for a vector r, `abs2(r)` of a scalar, positive constant multiples and
+//! Recognized terms (contract §5): `sum(abs2(r))`, `norm2sq(r)`, `norm2(r)^2`, `sum(r.^2)` and
+//! `r.^2`/`r^2` for real r, `r' * r` for a vector r (and `transpose(r) * r` for a real one), `abs2(r)` of a scalar, positive constant multiples and
 //! quotients of these, and sums of such terms.
 //!
 //! For a real variable the imaginary direction is frozen, so J and J̃ each hold half of ∂r/∂x
@@ -65,7 +65,11 @@ fn collect(g: &Graph, id: NodeId, w: f64, out: &mut Vec<ResidualPiece>) -> Optio
             collect(g, n.args[0], w / c, out)
         }
         Op::Sum => square_of(g, n.args[0]).map(|r| out.push(ResidualPiece { node: r, weight: w })),
-        Op::MatMul(Trans::H, Trans::N) if n.args[0] == n.args[1] && g.shape(id).is_scalar() => {
+        Op::MatMul(Trans::H, Trans::N) | Op::MatMul(Trans::T, Trans::N)
+            if n.args[0] == n.args[1]
+                && g.shape(id).is_scalar()
+                && (matches!(n.op, Op::MatMul(Trans::H, _)) || g.ty(n.args[0]).real) =>
+        {
             out.push(ResidualPiece {
                 node: n.args[0],
                 weight: w,
@@ -84,6 +88,10 @@ fn square_of(g: &Graph, id: NodeId) -> Option<NodeId> {
     let n = g.node(id);
     match &n.op {
         Op::Unary(Unary::Abs2) => Some(n.args[0]),
+        // ‖r‖² written as norm2(r)^2: the residual is r itself, not the scalar ‖r‖
+        Op::PowConst(p) if *p == C64::new(2.0, 0.0) && matches!(g.node(n.args[0]).op, Op::Norm2) => {
+            Some(g.node(n.args[0]).args[0])
+        }
         Op::PowConst(p) if *p == C64::new(2.0, 0.0) && g.ty(n.args[0]).real => Some(n.args[0]),
         _ => None,
     }

@@ -49,6 +49,8 @@ golden_tests!(
     unknown_method,
     real_init_complex,
     non_hermitian,
+    non_hermitian_direction,
+    complex_coefficient_eig,
     bad_index,
 );
 

@@ -6,7 +6,10 @@
 //! expressions, indices and exponents are plain constants by the time they are used.
 
 use super::ast::{BinOp, Expr, ExprKind, Span};
-use crate::cr::{evaluate, CustomOp, Graph, NodeId, Op, Spectral, Trans, Unary};
+use crate::cr::{
+    evaluate, hermitian_defect, propagate, Batch, CustomOp, Graph, NodeId, Op, Spectral, Trans,
+    Unary, Values, HERMITIAN_TOL,
+};
 use crate::model::{Shape, Tensor, Ty};
 use num_complex::Complex64 as C64;
 use std::collections::{BTreeMap, HashMap};
@@ -303,6 +306,99 @@ impl<'a> Lowerer<'a> {
             .cloned()
             .ok_or_else(|| LowerError::new(span, "internal: folding produced no value"))?;
         Ok(self.graph.push(Op::Const(Arc::new(t)), vec![], node.ty))
+    }
+
+    /// Folds a `Herm { check }` node when its argument is constant (which checks it); otherwise
+    /// checks, before anything runs, that the argument is Hermitian at the origin and stays
+    /// Hermitian along every variable direction (real and imaginary parts): exact for arguments
+    /// affine in the variables, a local test for others. Evaluation checks every value again.
+    fn fold_checked(&mut self, h: NodeId, span: &Span) -> Result<NodeId, LowerError> {
+        let h = self.fold(h, span)?;
+        if matches!(self.g().node(h).op, Op::Const(_)) {
+            return Ok(h);
+        }
+        let arg = self.g().node(h).args[0];
+        if let Some(msg) = self.hermitian_along_variables(arg) {
+            return Err(LowerError::new(span, msg).note(
+                "eigenvalue functions need a Hermitian argument for every value of the variables",
+            ));
+        }
+        Ok(h)
+    }
+
+    fn hermitian_along_variables(&self, arg: NodeId) -> Option<String> {
+        const MAX_DIRECTIONS: usize = 512;
+        let mut dirs: Vec<(usize, usize, bool)> = Vec::new(); // (variable, entry, imaginary)
+        for (i, (_, t)) in self.vars.iter().enumerate() {
+            for k in 0..t.shape.numel() {
+                dirs.push((i, k, false));
+                if !t.real {
+                    dirs.push((i, k, true));
+                }
+            }
+        }
+        if dirs.len() > MAX_DIRECTIONS {
+            return None;
+        }
+        let zeros: Vec<Arc<Tensor>> = self
+            .vars
+            .iter()
+            .map(|(_, t)| Arc::new(Tensor::zeros(t.shape)))
+            .collect();
+        let k = dirs.len();
+        let tangents: Vec<Option<Batch>> = self
+            .vars
+            .iter()
+            .enumerate()
+            .map(|(i, (_, t))| {
+                let n = t.shape.numel();
+                let mut b = Batch::zeros(n, k);
+                for (j, &(v, e, im)) in dirs.iter().enumerate() {
+                    if v == i {
+                        b.data[e + j * n] = if im {
+                            C64::new(0.0, 1.0)
+                        } else {
+                            C64::new(1.0, 0.0)
+                        };
+                    }
+                }
+                Some(b)
+            })
+            .collect();
+        let mut values = Values::new(self.g(), &zeros, &[]);
+        let base = values.ensure_get(self.g(), arg).ok()?;
+        let d = hermitian_defect(&base);
+        if d > HERMITIAN_TOL {
+            return Some(format!(
+                "the argument of an eigenvalue function is not Hermitian when the variables are 0: ‖A − Aᴴ‖_F/‖A‖_F = {d:.3e}"
+            ));
+        }
+        let t = propagate(self.g(), &[arg], &mut values, &tangents, &[]).ok()?;
+        let batch = t.get(arg)?.as_ref()?;
+        let shape = self.ty(arg).shape;
+        for (j, &(v, e, im)) in dirs.iter().enumerate() {
+            let col = Tensor::from_parts(shape, batch.col(j).to_vec());
+            let d = hermitian_defect(&col);
+            if d > HERMITIAN_TOL {
+                let (name, t) = &self.vars[v];
+                let entry = match t.shape {
+                    Shape::Scalar => name.clone(),
+                    Shape::Vector(_) => format!("{name}[{e}]"),
+                    Shape::Matrix(m, _) => format!("{name}[{}, {}]", e % m, e / m),
+                };
+                let part = if im {
+                    format!("the imaginary part of {entry}")
+                } else if t.real {
+                    entry
+                } else {
+                    format!("the real part of {entry}")
+                };
+                return Some(format!(
+                    "the argument of an eigenvalue function is not Hermitian for all values of the variables: it changes by a non-Hermitian matrix along {part} (‖D − Dᴴ‖_F/‖D‖_F = {d:.3e})"
+                ));
+            }
+        }
+        None
     }
 
     fn const_value(&self, id: NodeId) -> Option<&Tensor> {
@@ -745,9 +841,9 @@ impl<'a> Lowerer<'a> {
                         ));
                     }
                     let a = self.graph.herm(a, true);
-                    let a = self.fold(a, &args[0].span)?;
+                    let a = self.fold_checked(a, &args[0].span)?;
                     let b = self.graph.herm(b, true);
-                    let b = self.fold(b, &args[1].span)?;
+                    let b = self.fold_checked(b, &args[1].span)?;
                     return Ok(self.graph.push(
                         Op::GenEigValue(name == "lambda_max"),
                         vec![a, b],
@@ -762,7 +858,7 @@ impl<'a> Lowerer<'a> {
                 };
                 let a = self.square(&args[0], name)?;
                 let h = self.graph.herm(a, true);
-                let h = self.fold(h, &args[0].span)?;
+                let h = self.fold_checked(h, &args[0].span)?;
                 Ok(self
                     .graph
                     .push(Op::SpectralValue(f), vec![h], Ty::real(Shape::Scalar)))
@@ -784,7 +880,7 @@ impl<'a> Lowerer<'a> {
                     Spectral::Smallest(k)
                 };
                 let h = self.graph.herm(a, true);
-                let h = self.fold(h, &args[0].span)?;
+                let h = self.fold_checked(h, &args[0].span)?;
                 Ok(self
                     .graph
                     .push(Op::SpectralValue(f), vec![h], Ty::real(Shape::Scalar)))
@@ -833,7 +929,7 @@ impl<'a> Lowerer<'a> {
                 let a = self.square(&args[0], name)?;
                 let n = self.ty(a).shape.rows();
                 let h = self.graph.herm(a, true);
-                let h = self.fold(h, &args[0].span)?;
+                let h = self.fold_checked(h, &args[0].span)?;
                 Ok(self
                     .graph
                     .push(Op::EigvecMax, vec![h], Ty::complex(Shape::Vector(n))))

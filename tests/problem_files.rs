@@ -195,7 +195,10 @@ fn check(d: &Diagnostic, message: &str, pos: (usize, usize)) {
     assert_eq!(d.line_col(), Some(pos), "wrong position:\n{}", d.render());
     let rendered = d.render();
     let head = format!(":{}:{}: {message}", pos.0, pos.1);
-    assert!(rendered.lines().next().unwrap().ends_with(&head), "{rendered}");
+    assert!(
+        rendered.lines().next().unwrap().ends_with(&head),
+        "{rendered}"
+    );
 }
 
 fn check_note(d: &Diagnostic, note: &str) {
@@ -212,12 +215,16 @@ fn assert_matrix(t: &Tensor, rows: &[Vec<C64>], what: &str) {
             assert_eq!(t.get(i, j), x, "{what}: entry ({i}, {j})");
         }
     }
-    let col_major: Vec<C64> = (0..n).flat_map(|j| rows.iter().map(move |row| row[j])).collect();
+    let col_major: Vec<C64> = (0..n)
+        .flat_map(|j| rows.iter().map(move |row| row[j]))
+        .collect();
     assert_eq!(t.data(), &col_major[..], "{what}: column-major storage");
 }
 
 fn real_rows(rows: &[&[f64]]) -> Vec<Vec<C64>> {
-    rows.iter().map(|row| row.iter().map(|&x| r(x)).collect()).collect()
+    rows.iter()
+        .map(|row| row.iter().map(|&x| r(x)).collect())
+        .collect()
 }
 
 fn assert_close(a: &[C64], b: &[C64], tol: f64, what: &str) {
@@ -320,11 +327,19 @@ fn inline_value_rejections() {
 
     let text = format!("{head}b = {{ re = [1.0, 2.0], im = [0.5] }}\n");
     let d = err(parse(&text));
-    check(&d, "`im` has shape [1] but `re` has shape [2]", at(&text, "[0.5]"));
+    check(
+        &d,
+        "`im` has shape [1] but `re` has shape [2]",
+        at(&text, "[0.5]"),
+    );
 
     let text = format!("{head}b = {{ re = [[1, 2], [3, 4]], im = [[1, 2]] }}\n");
     let d = err(parse(&text));
-    check(&d, "`im` has shape [1, 2] but `re` has shape [2, 2]", at(&text, "[[1, 2]] }"));
+    check(
+        &d,
+        "`im` has shape [1, 2] but `re` has shape [2, 2]",
+        at(&text, "[[1, 2]] }"),
+    );
 
     let text = format!("{head}b = {{ im = [0.5] }}\n");
     let d = err(parse(&text));
@@ -336,7 +351,11 @@ fn inline_value_rejections() {
 
     let text = format!("{head}R = [[1.0, 2.0], [3.0]]\n");
     let d = err(parse(&text));
-    check(&d, "row 1 has 1 entries but row 0 has 2", at(&text, "[3.0]"));
+    check(
+        &d,
+        "row 1 has 1 entries but row 0 has 2",
+        at(&text, "[3.0]"),
+    );
 
     let text = format!("{head}v = [1.0, \"two\"]\n");
     let d = err(parse(&text));
@@ -365,8 +384,16 @@ fn inline_value_rejections() {
 fn npy_val(idx: &[usize]) -> C64 {
     let w = [100.0, 10.0, 1.0];
     let k = 3 - idx.len();
-    let re: f64 = idx.iter().enumerate().map(|(a, &i)| w[k + a] * i as f64).sum();
-    let im: f64 = idx.iter().enumerate().map(|(a, &i)| (a as f64 + 2.0) * i as f64).sum();
+    let re: f64 = idx
+        .iter()
+        .enumerate()
+        .map(|(a, &i)| w[k + a] * i as f64)
+        .sum();
+    let im: f64 = idx
+        .iter()
+        .enumerate()
+        .map(|(a, &i)| (a as f64 + 2.0) * i as f64)
+        .sum();
     c(re + 1.0, im - 0.5)
 }
 
@@ -386,7 +413,9 @@ fn npy_float64_and_complex128_in_both_orders_0d_1d_2d() {
     for o in ["c", "f"] {
         for nd in 0..3 {
             for kind in ["r", "c"] {
-                toml.push_str(&format!("{kind}{nd}{o} = {{ file = \"{kind}{nd}{o}.npy\" }}\n"));
+                toml.push_str(&format!(
+                    "{kind}{nd}{o} = {{ file = \"{kind}{nd}{o}.npy\" }}\n"
+                ));
             }
         }
     }
@@ -415,8 +444,9 @@ fn npy_float64_and_complex128_in_both_orders_0d_1d_2d() {
 
             let (t, is_real) = dense(&p, &format!("{kind}2{o}"));
             assert_eq!(is_real, real);
-            let rows: Vec<Vec<C64>> =
-                (0..2).map(|i| (0..3).map(|j| val(&[i, j])).collect()).collect();
+            let rows: Vec<Vec<C64>> = (0..2)
+                .map(|i| (0..3).map(|j| val(&[i, j])).collect())
+                .collect();
             assert_matrix(t, &rows, &format!("{kind}2{o}"));
         }
     }
@@ -474,7 +504,9 @@ minimize = "norm2sq(lincomb(x, Sc) - Sc[1]) + norm2sq(lincomb(x, Rf) - Rf[2])"
     let (t, real) = dense(&p, "L");
     assert!(real);
     let rc = stack(&p, "Rc").0;
-    let want: Vec<C64> = (0..6).map(|e| rc[0].data()[e] + rc[2].data()[e] * 2.0).collect();
+    let want: Vec<C64> = (0..6)
+        .map(|e| rc[0].data()[e] + rc[2].data()[e] * 2.0)
+        .collect();
     assert_eq!(t.shape(), Shape::Matrix(2, 3));
     assert_eq!(t.data(), &want[..]);
 
@@ -876,6 +908,15 @@ fn files_stack_rejections() {
         at(&text, "\"B.mtx\""),
     );
 
+    dir.npy("S3.npy", &[2, 3, 3], false, |i| npy_val(i).re);
+    let text = format!("{head}[data]\nS = {{ files = [\"A.mtx\", \"S3.npy\"] }}\n");
+    let d = err(dir.load(&text));
+    check(
+        &d,
+        "`S3.npy` holds a 3-D array (a stack of matrices), which is not a value here",
+        at(&text, "\"S3.npy\""),
+    );
+
     let text = format!("{head}[data]\nS = {{ files = [] }}\n");
     let d = err(dir.load(&text));
     check(&d, "`files` is empty", at(&text, "[]"));
@@ -889,9 +930,7 @@ fn files_stack_rejections() {
     );
 
     // A stack is not a value: using it bare is an error that points at the name.
-    let text = format!(
-        "{head}[data]\nS = {{ files = [\"A.mtx\"] }}\nT = {{ expr = \"2 * S\" }}\n"
-    );
+    let text = format!("{head}[data]\nS = {{ files = [\"A.mtx\"] }}\nT = {{ expr = \"2 * S\" }}\n");
     let d = err(dir.load(&text));
     check(
         &d,
@@ -933,8 +972,16 @@ fn random_data_matches_the_documented_generator() {
             let (t, real) = dense(&p1, &entry);
             let raw = generate(kind, s, 17, &ReadLimits::default()).unwrap();
             assert_eq!(t.shape(), Shape::from_dims(s).unwrap(), "{entry}");
-            assert_eq!(t.data(), &raw.data[..], "{entry}: same numbers as `generate`");
-            assert_eq!(real, kind != RandomKind::ComplexNormal, "{entry}: real flag");
+            assert_eq!(
+                t.data(),
+                &raw.data[..],
+                "{entry}: same numbers as `generate`"
+            );
+            assert_eq!(
+                real,
+                kind != RandomKind::ComplexNormal,
+                "{entry}: real flag"
+            );
             assert_eq!(dense(&p2, &entry).0, t, "{entry}: deterministic");
             for x in t.data() {
                 match kind {
@@ -966,16 +1013,28 @@ fn random_rejections() {
 
     let text = format!("{head}G = {{ random = \"gaussian\", shape = [2], seed = 1 }}\n");
     let d = err(parse(&text));
-    check(&d, "unknown random kind `gaussian`", at(&text, "\"gaussian\""));
+    check(
+        &d,
+        "unknown random kind `gaussian`",
+        at(&text, "\"gaussian\""),
+    );
     check_note(&d, "the kinds are `normal`, `complex_normal` and `uniform`");
 
     let text = format!("{head}G = {{ random = \"normal\", shape = [2] }}\n");
     let d = err(parse(&text));
-    check(&d, "data entry `G`: random data needs a `seed`", at(&text, "{ random"));
+    check(
+        &d,
+        "data entry `G`: random data needs a `seed`",
+        at(&text, "{ random"),
+    );
 
     let text = format!("{head}G = {{ random = \"normal\", seed = 3 }}\n");
     let d = err(parse(&text));
-    check(&d, "data entry `G`: random data needs a `shape`", at(&text, "{ random"));
+    check(
+        &d,
+        "data entry `G`: random data needs a `shape`",
+        at(&text, "{ random"),
+    );
 
     let text = format!("{head}G = {{ random = \"normal\", shape = [2], seed = -3 }}\n");
     let d = err(parse(&text));
@@ -983,7 +1042,11 @@ fn random_rejections() {
 
     let text = format!("{head}G = {{ random = \"normal\", shape = [2], seed = 1.5 }}\n");
     let d = err(parse(&text));
-    check(&d, "`seed` must be a non-negative integer", at(&text, "1.5"));
+    check(
+        &d,
+        "`seed` must be a non-negative integer",
+        at(&text, "1.5"),
+    );
 
     let text = format!("{head}G = {{ random = \"normal\", shape = [2, 2, 2], seed = 3 }}\n");
     let d = err(parse(&text));
@@ -1078,7 +1141,11 @@ b = { expr = "c * 2" }
 c = { expr = "a - 1" }
 "#;
     let d = err(parse(text));
-    check(&d, "data entries form a cycle: a → b → c → a", at(text, "a = {"));
+    check(
+        &d,
+        "data entries form a cycle: a → b → c → a",
+        at(text, "a = {"),
+    );
 
     let text = r#"[variables]
 z = { shape = [2] }
@@ -1102,7 +1169,11 @@ q = { expr = "r + k" }
 r = { expr = "q" }
 "#;
     let d = err(parse(text));
-    check(&d, "data entries form a cycle: q → r → q", at(text, "q = {"));
+    check(
+        &d,
+        "data entries form a cycle: q → r → q",
+        at(text, "q = {"),
+    );
 }
 
 #[test]
@@ -1126,7 +1197,11 @@ d = { expr = "2 * (1 +" }
 minimize = "norm2sq(z)"
 "#;
     let d = err(parse(text));
-    assert!(d.message.starts_with("expression syntax: "), "{}", d.render());
+    assert!(
+        d.message.starts_with("expression syntax: "),
+        "{}",
+        d.render()
+    );
     assert_eq!(d.line_col().map(|p| p.0), Some(4));
 
     // `eigvec_max` is for data and init only.
@@ -1199,7 +1274,11 @@ minimize = "norm2sq(v)"
     assert_eq!(get("b").data(), &[r(-3.0)]);
     assert_eq!(get("v").shape(), Shape::Vector(3));
     assert_eq!(get("v").data(), &[r(1.0), r(2.0), r(3.0)]);
-    assert_matrix(get("M"), &real_rows(&[&[1.0, 2.0, 3.0], &[4.0, 5.0, 6.0]]), "M");
+    assert_matrix(
+        get("M"),
+        &real_rows(&[&[1.0, 2.0, 3.0], &[4.0, 5.0, 6.0]]),
+        "M",
+    );
     assert_eq!(get("s").data(), &[c(1.0, -1.0)]);
     assert_eq!(get("cv").data(), &[c(1.0, -1.0), c(2.0, 0.5)]);
     assert_matrix(
@@ -1218,7 +1297,11 @@ minimize = "norm2sq(v)"
     assert_matrix(get("fm"), &rows, "fm");
     assert_eq!(get("fs").shape(), Shape::Scalar);
     assert_eq!(get("fs").data(), &[npy_val(&[])]);
-    assert_eq!(get("mx").shape(), Shape::Vector(3), "a 3×1 matrix fills a [3] vector");
+    assert_eq!(
+        get("mx").shape(),
+        Shape::Vector(3),
+        "a 3×1 matrix fills a [3] vector"
+    );
     assert_eq!(get("mx").data(), &[r(4.0), r(0.0), r(-1.0)]);
     assert_matrix(
         get("mh"),
@@ -1258,7 +1341,20 @@ minimize = "norm2sq(v)"
     assert_eq!(z, want);
     assert_eq!(z.len(), p.dim());
     // spot checks of the layout: a, b, then v, then M column by column
-    assert_eq!(&z[..9], &[r(2.5), r(-3.0), r(1.0), r(2.0), r(3.0), r(1.0), r(4.0), r(2.0), r(5.0)]);
+    assert_eq!(
+        &z[..9],
+        &[
+            r(2.5),
+            r(-3.0),
+            r(1.0),
+            r(2.0),
+            r(3.0),
+            r(1.0),
+            r(4.0),
+            r(2.0),
+            r(5.0)
+        ]
+    );
     assert_eq!(&z[z.len() - 2..], &[r(0.0), r(0.0)]);
 }
 
@@ -1376,14 +1472,14 @@ minimize = "norm2sq(x)"
 
     // A real variable's init must be real.
     let complex_inits = [
-        "{ re = [1, 2], im = [0, 1] }",
-        "{ random = \"complex_normal\", shape = [2], seed = 3 }",
+        "{ re = [1, 2, 3], im = [0, 1, 0] }",
+        "{ random = \"complex_normal\", shape = [3], seed = 3 }",
         "{ expr = \"fft(w)\" }",
         "{ expr = \"2i * w\" }",
     ];
     for ci in complex_inits {
         let text = format!(
-            "[data]\nw = [1, 2]\n[variables]\nx = {{ type = \"real\", shape = [2], init = {ci} }}\n[objective]\nminimize = \"norm2sq(x)\"\n"
+            "[data]\nw = [1, 2, 3]\n[variables]\nx = {{ type = \"real\", shape = [3], init = {ci} }}\n[objective]\nminimize = \"norm2sq(x)\"\n"
         );
         let d = err(parse(&text));
         check(&d, "init of real variable `x` is complex", at(&text, ci));
@@ -1397,7 +1493,11 @@ x = { type = "real", shape = [2], init = { file = "c.npy" } }
 minimize = "norm2sq(x)"
 "#;
     let d = err(dir.load(text));
-    check(&d, "init of real variable `x` is complex", at(text, "{ file"));
+    check(
+        &d,
+        "init of real variable `x` is complex",
+        at(text, "{ file"),
+    );
 
     // init expressions see data, not variables.
     let text = r#"[variables]
@@ -1442,10 +1542,14 @@ maximize = "-norm2sq(z)"
     let p = ok(parse(
         "[variables]\nz = {}\n[objective]\nminimize = \"abs2(z)\"\n",
     ));
-    assert_eq!((p.name, p.description, p.expected_objective), (None, None, None));
+    assert_eq!(
+        (p.name, p.description, p.expected_objective),
+        (None, None, None)
+    );
     assert_eq!(p.solver, SolverSettings::default());
 
-    let text = "[problem]\nnmae = \"x\"\n[variables]\nz = {}\n[objective]\nminimize = \"abs2(z)\"\n";
+    let text =
+        "[problem]\nnmae = \"x\"\n[variables]\nz = {}\n[objective]\nminimize = \"abs2(z)\"\n";
     let d = err(parse(text));
     check(&d, "unknown key `nmae` in [problem]", at(text, "nmae"));
     check_note(&d, "did you mean `name`?");
@@ -1456,7 +1560,11 @@ maximize = "-norm2sq(z)"
 
     let text = "[problem]\nexpected_objective = \"0\"\n[variables]\nz = {}\n[objective]\nminimize = \"abs2(z)\"\n";
     let d = err(parse(text));
-    check(&d, "`expected_objective` must be a number", at(text, "\"0\""));
+    check(
+        &d,
+        "`expected_objective` must be a number",
+        at(text, "\"0\""),
+    );
 }
 
 #[test]
@@ -1478,12 +1586,19 @@ fn solver_table() {
     assert_eq!(solver("max_iter = 0\n").max_iter, Some(0));
     assert_eq!(solver("").tol, None);
     for m in wirtinger::io::METHODS {
-        assert_eq!(solver(&format!("method = \"{m}\"\n")).method.as_deref(), Some(*m));
+        assert_eq!(
+            solver(&format!("method = \"{m}\"\n")).method.as_deref(),
+            Some(*m)
+        );
     }
     assert_eq!(solver("method = \"lm\"\n").method.as_deref(), Some("lm"));
 
     let cases: &[(&str, &str, &str)] = &[
-        ("method = \"newtn\"\n", "unknown method `newtn`", "\"newtn\""),
+        (
+            "method = \"newtn\"\n",
+            "unknown method `newtn`",
+            "\"newtn\"",
+        ),
         (
             "tol = -1e-3\n",
             "`tol` must be non-negative (0 means never stop on tolerance)",
@@ -1502,7 +1617,11 @@ fn solver_table() {
             "2.5",
         ),
         ("method = 3\n", "`method` must be a string", "3\n"),
-        ("maxiter = 5\n", "unknown key `maxiter` in [solver]", "maxiter"),
+        (
+            "maxiter = 5\n",
+            "unknown key `maxiter` in [solver]",
+            "maxiter",
+        ),
     ];
     for (body, msg, needle) in cases {
         let text = format!("{base}{body}");
@@ -1576,7 +1695,11 @@ x = { shape = [2] }
 minimize = "norm2sq(x)"
 "#;
     let d = err(parse(text));
-    check(&d, "`x` is both a variable and a data entry", at(text, "x = {"));
+    check(
+        &d,
+        "`x` is both a variable and a data entry",
+        at(text, "x = {"),
+    );
 
     // A key twice in one table is a TOML error, pointing at the second one.
     let text = "[variables]\nz = {}\n[data]\nb = 1\nb = 2\n[objective]\nminimize = \"abs2(z)\"\n";
@@ -1667,20 +1790,34 @@ fn relative_paths_resolve_against_the_problem_file() {
         "%%MatrixMarket matrix coordinate real general\n1 2 1\n1 2 7\n",
     );
     dir.npy("C.npy", &[], false, |_| 42.0f64);
-    let toml = r#"
+    dir.npy("abs/D.npy", &[1], false, |_| -1.0f64);
+    let abs = dir.path().join("abs/D.npy");
+    let abs = abs.to_str().unwrap();
+    assert!(!abs.contains(['"', '\\']));
+    let toml = format!(
+        r#"
 [variables]
-z = { type = "real", shape = [2], init = { file = "A.npy" } }
+z = {{ type = "real", shape = [2], init = {{ file = "A.npy" }} }}
 [data]
-B = { file = "data/B.mtx" }
-C = { file = "../C.npy" }
+B = {{ file = "data/B.mtx" }}
+C = {{ file = "../C.npy" }}
+D = {{ file = "{abs}" }}
+S = {{ files = ["data/B.mtx", "./data/B.mtx"] }}
 [objective]
 minimize = "norm2sq(z)"
-"#;
+"#
+    );
+    let toml = toml.as_str();
     let path = dir.write("sub/problem.toml", toml);
     let check_loaded = |p: &Problem| {
         assert_eq!(init(p, "z").unwrap().data(), &[r(1.0), r(2.0)]);
         assert_matrix(dense(p, "B").0, &real_rows(&[&[0.0, 7.0]]), "B");
         assert_eq!(dense(p, "C").0.data(), &[r(42.0)]);
+        assert_eq!(dense(p, "D").0.data(), &[r(-1.0)]);
+        let (items, _) = stack(p, "S");
+        assert_eq!(items.len(), 2);
+        assert_eq!(&items[0], dense(p, "B").0);
+        assert_eq!(&items[1], dense(p, "B").0);
     };
     check_loaded(&ok(load_problem(&path)));
     // parse_problem anchors relative paths at the directory of the path it is given.
@@ -1690,8 +1827,120 @@ minimize = "norm2sq(z)"
     // names the missing file at its place in the TOML text.
     let elsewhere = dir.write("elsewhere/problem.toml", toml);
     let d = err(load_problem(&elsewhere));
-    assert!(d.message.starts_with("cannot read `data/B.mtx`"), "{}", d.render());
-    assert_eq!(d.line_col(), Some(at(toml, "\"data/B.mtx\"")));
-    assert!(d.render().starts_with(&format!("error: {}:", elsewhere.display())));
+    assert!(
+        d.message.starts_with("cannot read `data/B.mtx`"),
+        "{}",
+        d.render()
+    );
+    assert_eq!(
+        d.line_col(),
+        Some(at_off(toml, "B = { file = \"data/B.mtx\"", 13))
+    );
+    assert!(d
+        .render()
+        .starts_with(&format!("error: {}:", elsewhere.display())));
     assert!(dir.path().join("sub/A.npy").exists());
+}
+
+/// A .npy file written byte by byte: format 1.0, header dict padded with spaces to a multiple of
+/// 64 bytes, then the data.
+fn raw_npy(descr: &str, fortran: bool, shape: &str, data: &[u8]) -> Vec<u8> {
+    let order = if fortran { "True" } else { "False" };
+    let mut header =
+        format!("{{'descr': '{descr}', 'fortran_order': {order}, 'shape': {shape}, }}");
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut out = b"\x93NUMPY\x01\x00".to_vec();
+    out.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    out.extend_from_slice(header.as_bytes());
+    out.extend_from_slice(data);
+    out
+}
+
+#[test]
+fn npy_written_by_hand_big_endian_and_little_endian() {
+    let dir = TempDir::new("rawnpy");
+    // 2×3 complex, Fortran order, big-endian: column by column, real part first.
+    let rows = [
+        [c(1.0, -1.0), c(2.0, 0.5), c(3.0, 0.0)],
+        [c(4.0, 4.5), c(5.0, -5.0), c(6.0, 6.25)],
+    ];
+    let mut bytes = Vec::new();
+    for j in 0..3 {
+        for row in &rows {
+            bytes.extend_from_slice(&row[j].re.to_be_bytes());
+            bytes.extend_from_slice(&row[j].im.to_be_bytes());
+        }
+    }
+    std::fs::write(dir.file("cf.npy"), raw_npy(">c16", true, "(2, 3)", &bytes)).unwrap();
+    // The same matrix's real parts, C order, little-endian.
+    let mut bytes = Vec::new();
+    for row in &rows {
+        for x in row {
+            bytes.extend_from_slice(&x.re.to_le_bytes());
+        }
+    }
+    std::fs::write(dir.file("rc.npy"), raw_npy("<f8", false, "(2, 3)", &bytes)).unwrap();
+    std::fs::write(
+        dir.file("s.npy"),
+        raw_npy("<f8", false, "()", &0.125f64.to_le_bytes()),
+    )
+    .unwrap();
+    let p = ok(dir.load(
+        "[variables]\nz = {}\n[data]\nA = { file = \"cf.npy\" }\nB = { file = \"rc.npy\" }\ns = { file = \"s.npy\" }\n[objective]\nminimize = \"abs2(z)\"\n",
+    ));
+    let (t, real) = dense(&p, "A");
+    assert!(!real);
+    let want: Vec<Vec<C64>> = rows.iter().map(|r| r.to_vec()).collect();
+    assert_matrix(t, &want, "A");
+    let (t, real) = dense(&p, "B");
+    assert!(real);
+    let want: Vec<Vec<C64>> = rows
+        .iter()
+        .map(|row| row.iter().map(|x| r(x.re)).collect())
+        .collect();
+    assert_matrix(t, &want, "B");
+    assert_eq!(dense(&p, "s").0.data(), &[r(0.125)]);
+}
+
+#[test]
+fn standard_and_dotted_tables_are_values_too() {
+    let p = ok(parse(
+        r#"
+[variables.z]
+type = "real"
+shape = [2]
+init = [1, 2]
+[data.A]
+re = [1, 2]
+im = [3, 4]
+[data]
+B.random = "uniform"
+B.shape = [2]
+B.seed = 4
+[objective]
+minimize = "norm2sq(z - real(A))"
+"#,
+    ));
+    assert_eq!(init(&p, "z").unwrap().data(), &[r(1.0), r(2.0)]);
+    assert_eq!(dense(&p, "A").0.data(), &[c(1.0, 3.0), c(2.0, 4.0)]);
+    let raw = generate(RandomKind::Uniform, &[2], 4, &ReadLimits::default()).unwrap();
+    assert_eq!(dense(&p, "B").0.data(), &raw.data[..]);
+}
+
+#[test]
+fn invalid_names_are_rejected() {
+    let text = "[variables]\nz = {}\n[data]\n\"a b\" = 1\n[objective]\nminimize = \"abs2(z)\"\n";
+    let d = err(parse(text));
+    check(&d, "`a b` is not a valid data name", at(text, "\"a b\""));
+    check_note(
+        &d,
+        "names start with a letter or `_` and contain letters, digits and `_`",
+    );
+
+    let text = "[variables]\n2z = {}\n[objective]\nminimize = \"1\"\n";
+    let d = err(parse(text));
+    check(&d, "`2z` is not a valid variable name", at(text, "2z"));
 }

@@ -7,9 +7,11 @@
 //! dg = H dz + K conj(dz).
 
 pub mod cr;
+pub mod eig;
 pub mod error;
 pub mod expr;
 pub mod io;
 pub mod model;
+pub mod solve;
 
 pub use error::{Diagnostic, Error};

@@ -1,6 +1,7 @@
 //! The `wirtinger` command line (contract §3).
 
 mod check;
+mod solve;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -16,6 +17,31 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Solve a problem (contract §3): progress on a terminal, a closing summary, the result
+    /// file with --output; exit 0 optimal, 2 rejected input, 3 any other status.
+    Solve {
+        /// The problem file (TOML).
+        file: PathBuf,
+        /// Method (overrides `[solver] method`): auto, steepest_descent, newton, pseudo_newton,
+        /// lbfgs, gauss_newton, levenberg_marquardt (lm), argmin_lbfgs.
+        #[arg(long)]
+        method: Option<String>,
+        /// Iteration limit (overrides `[solver] max_iter`).
+        #[arg(long = "max-iter")]
+        max_iter: Option<u64>,
+        /// Tolerance (overrides `[solver] tol`; 0 means never stop on tolerance).
+        #[arg(long, allow_hyphen_values = true)]
+        tol: Option<f64>,
+        /// Wall-clock limit in seconds.
+        #[arg(long = "time-limit", allow_hyphen_values = true)]
+        time_limit: Option<f64>,
+        /// Write the result file (JSON, atomically).
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// No progress line and no summary.
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Compare the engine's gradient and Hessian with finite differences at the initial point
     /// and at a seeded random point; exit 0 when they agree, 1 when they do not, 2 on bad input.
     Check {
@@ -42,5 +68,22 @@ pub fn main() -> ExitCode {
     };
     match cli.command {
         Command::Check { file, seed } => check::run(&file, seed),
+        Command::Solve {
+            file,
+            method,
+            max_iter,
+            tol,
+            time_limit,
+            output,
+            quiet,
+        } => solve::run(solve::Args {
+            file,
+            method,
+            max_iter,
+            tol,
+            time_limit,
+            output,
+            quiet,
+        }),
     }
 }

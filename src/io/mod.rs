@@ -6,5 +6,6 @@ pub mod mtx;
 pub mod npy;
 pub mod problem_file;
 pub mod random;
+pub mod result;
 
 pub use problem_file::{load_problem, parse_problem, METHODS};

@@ -54,7 +54,13 @@ impl CVec {
         self.0.is_empty()
     }
     fn zip(&self, other: &CVec, f: impl Fn(C64, C64) -> C64) -> CVec {
-        CVec(self.0.iter().zip(&other.0).map(|(a, b)| f(*a, *b)).collect())
+        CVec(
+            self.0
+                .iter()
+                .zip(&other.0)
+                .map(|(a, b)| f(*a, *b))
+                .collect(),
+        )
     }
     fn map(&self, f: impl Fn(C64) -> C64) -> CVec {
         CVec(self.0.iter().map(|a| f(*a)).collect())
@@ -63,7 +69,10 @@ impl CVec {
 
 /// Re(aᴴb).
 pub fn re_dot(a: &[C64], b: &[C64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x.re * y.re + x.im * y.im).sum()
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| x.re * y.re + x.im * y.im)
+        .sum()
 }
 
 /// √(Σ|aᵢ|²).

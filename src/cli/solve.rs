@@ -1,0 +1,130 @@
+//! `wirtinger solve FILE`: contract §3 (progress on a terminal, closing summary, `--output`
+//! written atomically, exit codes 0 optimal / 2 rejected / 3 any other status).
+
+use super::EXIT_INPUT;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+use wirtinger::io::load_problem;
+use wirtinger::io::result::write_result;
+use wirtinger::solve::{solve, IterationInfo, Observer, SolveOptions, Status};
+use wirtinger::{Diagnostic, Error};
+
+/// Exit code for a solve that ended without optimality.
+pub const EXIT_NOT_OPTIMAL: u8 = 3;
+
+/// The options of `solve`.
+pub struct Args {
+    pub file: PathBuf,
+    pub method: Option<String>,
+    pub max_iter: Option<u64>,
+    pub tol: Option<f64>,
+    pub time_limit: Option<f64>,
+    pub output: Option<PathBuf>,
+    pub quiet: bool,
+}
+
+fn reject(d: Diagnostic) -> ExitCode {
+    eprint!("{}", d.render());
+    ExitCode::from(EXIT_INPUT)
+}
+
+pub fn run(args: Args) -> ExitCode {
+    let file = &args.file;
+    if let Some(t) = args.tol {
+        if !(t >= 0.0 && t.is_finite()) {
+            return reject(Diagnostic::new(
+                "--tol must be a non-negative number (0 means never stop on tolerance)",
+            ));
+        }
+    }
+    let time_limit = match args.time_limit {
+        Some(s) if s >= 0.0 && s.is_finite() => Some(Duration::from_secs_f64(s.min(1e9))),
+        Some(_) => {
+            return reject(Diagnostic::new(
+                "--time-limit must be a non-negative number of seconds",
+            ))
+        }
+        None => None,
+    };
+    let problem = match load_problem(file) {
+        Ok(p) => p,
+        Err(d) => return reject(d),
+    };
+    let live = !args.quiet && std::io::stderr().is_terminal();
+    let mut last_draw: Option<Instant> = None;
+    let mut drawn = false;
+    let progress = |info: &IterationInfo| {
+        if !live {
+            return;
+        }
+        let now = Instant::now();
+        if last_draw.is_some_and(|t| now.duration_since(t) < Duration::from_millis(100)) {
+            return;
+        }
+        last_draw = Some(now);
+        drawn = true;
+        let mut e = std::io::stderr();
+        let _ = write!(
+            e,
+            "\r{}  iter {:>6}  f {:>14.7e}  |g| {:>10.3e}  step {:>10.3e}  {:>7.2}s\x1b[K",
+            info.method, info.iter, info.value, info.gradient_norm, info.step, info.elapsed
+        );
+        let _ = e.flush();
+    };
+    let options = SolveOptions {
+        method: args.method.clone(),
+        max_iter: args.max_iter,
+        tol: args.tol,
+        time_limit,
+        observer: Some(Observer::new(progress)),
+        ..SolveOptions::default()
+    };
+    let result = solve(&problem, &options);
+    drop(options);
+    if live {
+        eprint!("\r\x1b[K");
+    }
+    let report = match result {
+        Ok(r) => r,
+        Err(Error::Input(d)) => {
+            let d = if d.file.is_none() {
+                d.for_file(file)
+            } else {
+                *d
+            };
+            return reject(d);
+        }
+        Err(e) => return reject(Diagnostic::new(e.to_string()).for_file(file)),
+    };
+    if let Some(out) = &args.output {
+        if let Err(e) = write_result(out, &problem, &report) {
+            return reject(
+                Diagnostic::new(format!("cannot write the result file: {e}")).for_file(out),
+            );
+        }
+    }
+    if !args.quiet {
+        summary(file, &report);
+    }
+    if report.status == Status::Optimal {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_NOT_OPTIMAL)
+    }
+}
+
+fn summary(file: &Path, r: &wirtinger::solve::Report) {
+    let method = match &r.method_reason {
+        Some(why) => format!("{} (auto: {why})", r.method),
+        None => r.method.clone(),
+    };
+    println!("problem     {}", file.display());
+    println!("method      {method}");
+    println!("status      {}: {}", r.status, r.message);
+    println!("objective   {:.12e}", r.objective);
+    println!("iterations  {}", r.iterations);
+    println!("|gradient|  {:.3e}", r.gradient_norm);
+    println!("time        {:.4} s", r.time_seconds);
+}

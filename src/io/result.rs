@@ -1,0 +1,132 @@
+//! The result file (contract §4), written atomically: the JSON goes to a temporary file in the
+//! same directory, is flushed to disk, and is renamed over the target, so the file appears whole
+//! or not at all.
+
+use crate::model::{Problem, Shape};
+use crate::solve::Report;
+use num_complex::Complex64 as C64;
+use serde_json::{json, Map, Value};
+use std::io::Write;
+use std::path::Path;
+
+fn num(x: f64) -> Value {
+    // serde_json has no NaN or infinity: they become null.
+    serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
+}
+
+/// One part (re or im, or a real value) laid out by shape: a number, a list, or rows.
+fn layout(shape: Shape, data: &[C64], part: impl Fn(&C64) -> f64) -> Value {
+    match shape {
+        Shape::Scalar => num(data.first().map_or(f64::NAN, &part)),
+        Shape::Vector(_) => Value::Array(data.iter().map(|x| num(part(x))).collect()),
+        Shape::Matrix(m, n) => Value::Array(
+            (0..m)
+                .map(|i| {
+                    Value::Array(
+                        (0..n)
+                            .map(|j| num(data.get(i + j * m).map_or(f64::NAN, &part)))
+                            .collect(),
+                    )
+                })
+                .collect(),
+        ),
+    }
+}
+
+/// The variables of `point` (stacked as in [`Problem::initial_point`]) as the `variables`
+/// object: complex as `{ "re": ..., "im": ... }`, real as plain values.
+pub fn variables_json(problem: &Problem, point: &[C64]) -> Value {
+    let mut vars = Map::new();
+    let mut off = 0;
+    for v in &problem.variables {
+        let n = v.ty.shape.numel();
+        let data = point.get(off..off + n).unwrap_or(&[]);
+        off += n;
+        let val = if v.ty.real {
+            layout(v.ty.shape, data, |x| x.re)
+        } else {
+            json!({
+                "re": layout(v.ty.shape, data, |x| x.re),
+                "im": layout(v.ty.shape, data, |x| x.im),
+            })
+        };
+        vars.insert(v.name.clone(), val);
+    }
+    Value::Object(vars)
+}
+
+/// The result document: the contract's fields, then `method_reason`, `message`, `tol`,
+/// `max_iter`, `evaluations` and `history` ([iter, f, ‖g‖, step] rows, f in the problem's own
+/// sense).
+pub fn result_json(problem: &Problem, report: &Report) -> Value {
+    let e = &report.evaluations;
+    let mut doc = Map::new();
+    doc.insert("status".into(), json!(report.status.as_str()));
+    doc.insert("objective".into(), num(report.objective));
+    doc.insert("iterations".into(), json!(report.iterations));
+    doc.insert("method".into(), json!(report.method));
+    doc.insert("variables".into(), variables_json(problem, &report.point));
+    doc.insert("gradient_norm".into(), num(report.gradient_norm));
+    doc.insert("time_seconds".into(), num(report.time_seconds));
+    if let Some(r) = &report.method_reason {
+        doc.insert("method_reason".into(), json!(r));
+    }
+    doc.insert("message".into(), json!(report.message));
+    doc.insert("tol".into(), num(report.tol));
+    doc.insert("max_iter".into(), json!(report.max_iter));
+    doc.insert(
+        "evaluations".into(),
+        json!({
+            "value": e.value, "gradient": e.gradient, "hvp": e.hvp, "hessian": e.hessian,
+            "residual": e.residual, "jvp": e.jvp, "jacobian": e.jacobian,
+        }),
+    );
+    doc.insert(
+        "history".into(),
+        Value::Array(
+            report
+                .history
+                .iter()
+                .map(|h| json!([h.iter, num(h.value), num(h.gradient_norm), num(h.step)]))
+                .collect(),
+        ),
+    );
+    Value::Object(doc)
+}
+
+/// Writes `value` as pretty JSON to `path` atomically (temporary file in the same directory,
+/// fsync, rename).
+pub fn write_json_atomic(path: &Path, value: &Value) -> std::io::Result<()> {
+    let text = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let base = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "the output path names no file",
+            )
+        })?;
+    let tmp = dir.join(format!(".{base}.{}.tmp", std::process::id()));
+    let write = || -> std::io::Result<()> {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.write_all(b"\n")?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    };
+    let r = write();
+    if r.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    r
+}
+
+/// Writes the result file of `report` to `path` atomically.
+pub fn write_result(path: &Path, problem: &Problem, report: &Report) -> std::io::Result<()> {
+    write_json_atomic(path, &result_json(problem, report))
+}

@@ -1,0 +1,248 @@
+//! The adapter from an [`Objective`] to argmin's `CostFunction`/`Gradient`, with real-variable
+//! projection, a one-point cache and evaluation counting.
+//!
+//! - **Real variables** (`real_mask`): their imaginary parts are held at 0, so the gradient's
+//!   imaginary parts there are dropped (the gradient of f restricted to the real subspace is the
+//!   orthogonal projection of g under ⟨a, b⟩ = Re(aᴴb)). Every search direction built from
+//!   projected gradients stays in the subspace.
+//! - **Cache**: argmin's line searches and solvers ask for the cost and the gradient at the same
+//!   point in separate calls (and L-BFGS and steepest descent re-ask for the point the line search
+//!   accepted). The adapter computes value and gradient together and remembers the last point,
+//!   so a repeated request costs nothing and the counts in [`Evaluations`] are real work.
+//! - **Failures**: a failed evaluation or a non-finite gradient is an error ([`Failure`]); a
+//!   non-finite *value* is reported as +∞ so that line searches back off from it.
+
+use super::complex_vec::CVec;
+use super::report::Evaluations;
+use crate::cr::{EvalError, LeastSquares, Objective};
+use argmin::core::{CostFunction, Gradient};
+use faer::Mat;
+use num_complex::Complex64 as C64;
+use std::cell::{Cell, RefCell};
+
+/// Why an evaluation could not be used.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum Failure {
+    /// The engine refused the point.
+    #[error("evaluation failed: {}", .0.message)]
+    Eval(EvalError),
+    /// A value, gradient or derivative came out NaN or infinite.
+    #[error("non-finite {0}")]
+    NonFinite(&'static str),
+}
+
+impl From<EvalError> for Failure {
+    fn from(e: EvalError) -> Failure {
+        Failure::Eval(e)
+    }
+}
+
+/// The last point evaluated: z, f(z), projected g(z).
+type Cached = (Vec<C64>, f64, Vec<C64>);
+
+/// State shared by every adapter of one solve: the objective, the least-squares view, the mask,
+/// the counts and the cache. Adapters hold a reference to it, so the counts survive argmin moving
+/// (and, on line-search errors, dropping) the problem.
+pub struct Shared<'a> {
+    /// The objective (minimization form).
+    pub f: &'a dyn Objective,
+    /// Its least-squares structure, when the method uses it.
+    pub ls: Option<&'a LeastSquares>,
+    /// True for entries of real variables.
+    pub mask: Vec<bool>,
+    counts: Cell<Evaluations>,
+    cache: RefCell<Option<Cached>>,
+}
+
+fn all_finite(v: &[C64]) -> bool {
+    v.iter().all(|x| x.re.is_finite() && x.im.is_finite())
+}
+
+impl<'a> Shared<'a> {
+    /// Wraps an objective.
+    pub fn new(f: &'a dyn Objective, ls: Option<&'a LeastSquares>) -> Shared<'a> {
+        let mut mask = f.real_mask();
+        mask.resize(f.dim(), false);
+        Shared {
+            f,
+            ls,
+            mask,
+            counts: Cell::new(Evaluations::default()),
+            cache: RefCell::new(None),
+        }
+    }
+    /// Whether any entry is a real variable.
+    pub fn any_real(&self) -> bool {
+        self.mask.iter().any(|&m| m)
+    }
+    /// The counts so far.
+    pub fn counts(&self) -> Evaluations {
+        self.counts.get()
+    }
+    fn count(&self, f: impl FnOnce(&mut Evaluations)) {
+        let mut c = self.counts.get();
+        f(&mut c);
+        self.counts.set(c);
+    }
+    /// Zeroes the imaginary parts of real entries.
+    pub fn project(&self, v: &mut [C64]) {
+        for (x, &m) in v.iter_mut().zip(&self.mask) {
+            if m {
+                x.im = 0.0;
+            }
+        }
+    }
+    /// f(z) and the projected gradient, from the cache when z is the last point asked for.
+    /// The value may be non-finite; the gradient is finite whenever the value is.
+    pub fn value_gradient(&self, z: &[C64]) -> Result<(f64, Vec<C64>), Failure> {
+        if let Some((cz, v, g)) = self.cache.borrow().as_ref() {
+            if cz.as_slice() == z {
+                return Ok((*v, g.clone()));
+            }
+        }
+        self.count(|c| {
+            c.value += 1;
+            c.gradient += 1;
+        });
+        let (v, mut g) = self.f.value_gradient(z)?;
+        self.project(&mut g);
+        if v.is_finite() && !all_finite(&g) {
+            return Err(Failure::NonFinite("gradient"));
+        }
+        *self.cache.borrow_mut() = Some((z.to_vec(), v, g.clone()));
+        Ok((v, g))
+    }
+    /// The dense pair (H, K) at z.
+    pub fn hessian(&self, z: &[C64]) -> Result<(Mat<C64>, Mat<C64>), Failure> {
+        self.count(|c| c.hessian += 1);
+        let (h, k) = self.f.hessian(z)?;
+        if !(h.as_ref().is_all_finite() && k.as_ref().is_all_finite()) {
+            return Err(Failure::NonFinite("Hessian"));
+        }
+        Ok((h, k))
+    }
+    fn ls(&self) -> Result<&'a LeastSquares, Failure> {
+        self.ls.ok_or(Failure::Eval(EvalError {
+            node: 0,
+            message: "the objective has no least-squares structure".into(),
+        }))
+    }
+    /// The stacked residual r(z), f = ‖r‖².
+    pub fn residual(&self, z: &[C64]) -> Result<Vec<C64>, Failure> {
+        self.count(|c| c.residual += 1);
+        let r = self.ls()?.residual(z)?;
+        if !all_finite(&r) {
+            return Err(Failure::NonFinite("residual"));
+        }
+        Ok(r)
+    }
+    /// Dense (J, J̃) at z.
+    pub fn jacobians(&self, z: &[C64]) -> Result<(Mat<C64>, Mat<C64>), Failure> {
+        self.count(|c| c.jacobian += 1);
+        let (j, jt) = self.ls()?.jacobians(z)?;
+        if !(j.as_ref().is_all_finite() && jt.as_ref().is_all_finite()) {
+            return Err(Failure::NonFinite("Jacobian"));
+        }
+        Ok((j, jt))
+    }
+    /// dr = J v + J̃ conj(v) (v projected first).
+    pub fn jvp(&self, z: &[C64], v: &[C64]) -> Result<Vec<C64>, Failure> {
+        self.count(|c| c.jvp += 1);
+        let mut v = v.to_vec();
+        self.project(&mut v);
+        let b = crate::cr::Batch {
+            rows: v.len(),
+            k: 1,
+            data: v,
+        };
+        Ok(self.ls()?.jvp(z, &b)?.data)
+    }
+    /// The real adjoint Jᴴu + J̃ᵀ conj(u), projected.
+    pub fn vjp(&self, z: &[C64], u: &[C64]) -> Result<Vec<C64>, Failure> {
+        self.count(|c| c.jvp += 1);
+        let mut w = self.ls()?.vjp(z, u)?;
+        self.project(&mut w);
+        Ok(w)
+    }
+}
+
+/// argmin's view of the objective on complex parameters ([`CVec`]).
+#[derive(Clone, Copy)]
+pub struct ComplexProblem<'s, 'a> {
+    /// The shared state.
+    pub shared: &'s Shared<'a>,
+}
+
+fn to_argmin(e: Failure) -> argmin::core::Error {
+    argmin::core::Error::new(e)
+}
+
+impl CostFunction for ComplexProblem<'_, '_> {
+    type Param = CVec;
+    type Output = f64;
+    fn cost(&self, p: &CVec) -> Result<f64, argmin::core::Error> {
+        let (v, _) = self.shared.value_gradient(&p.0).map_err(to_argmin)?;
+        Ok(if v.is_finite() { v } else { f64::INFINITY })
+    }
+}
+
+impl Gradient for ComplexProblem<'_, '_> {
+    type Param = CVec;
+    type Gradient = CVec;
+    fn gradient(&self, p: &CVec) -> Result<CVec, argmin::core::Error> {
+        let (v, g) = self.shared.value_gradient(&p.0).map_err(to_argmin)?;
+        if !v.is_finite() {
+            return Err(to_argmin(Failure::NonFinite("value")));
+        }
+        Ok(CVec(g))
+    }
+}
+
+/// argmin's view of the objective on the real embedding: `Vec<f64>` = [x; y] of length 2N
+/// (the y of real variables is held at 0 by the projected gradient).
+#[derive(Clone, Copy)]
+pub struct RealProblem<'s, 'a> {
+    /// The shared state.
+    pub shared: &'s Shared<'a>,
+}
+
+/// [x; y] → x + iy.
+pub fn from_real(p: &[f64]) -> Vec<C64> {
+    let n = p.len() / 2;
+    (0..n).map(|i| C64::new(p[i], p[n + i])).collect()
+}
+
+/// x + iy → [x; y].
+pub fn to_real(z: &[C64]) -> Vec<f64> {
+    z.iter()
+        .map(|c| c.re)
+        .chain(z.iter().map(|c| c.im))
+        .collect()
+}
+
+impl CostFunction for RealProblem<'_, '_> {
+    type Param = Vec<f64>;
+    type Output = f64;
+    fn cost(&self, p: &Vec<f64>) -> Result<f64, argmin::core::Error> {
+        let (v, _) = self
+            .shared
+            .value_gradient(&from_real(p))
+            .map_err(to_argmin)?;
+        Ok(if v.is_finite() { v } else { f64::INFINITY })
+    }
+}
+
+impl Gradient for RealProblem<'_, '_> {
+    type Param = Vec<f64>;
+    type Gradient = Vec<f64>;
+    fn gradient(&self, p: &Vec<f64>) -> Result<Vec<f64>, argmin::core::Error> {
+        let (v, g) = self
+            .shared
+            .value_gradient(&from_real(p))
+            .map_err(to_argmin)?;
+        if !v.is_finite() {
+            return Err(to_argmin(Failure::NonFinite("value")));
+        }
+        Ok(to_real(&g))
+    }
+}

@@ -1,0 +1,343 @@
+//! The linear systems of the second-order methods: (A + μI) Δ = −g, where A is the Hessian pair
+//! (Newton), its K-free part (pseudo-Newton) or the Gauss–Newton matrix, in complex or real
+//! coordinates.
+//!
+//! # Which coordinates
+//!
+//! The Newton equation H Δ + K conj(Δ) = −g (DESIGN.md §1) is widely linear. With z = x + iy,
+//! dg = (H + K) dx + i(H − K) dy, so in real coordinates (x, y) it is the symmetric system
+//!
+//! ```text
+//!     [ Re(H+K)  −Im(H−K) ] [Δx]     [Re g]
+//!     [ Im(H+K)   Re(H−K) ] [Δy] = − [Im g]                           (R)
+//! ```
+//!
+//! (the real Hessian of f). For a real variable the y-row and y-column are dropped: its H and K
+//! columns each hold half of the real Hessian column, so the x-column of (R) is exactly the real
+//! Hessian column there.
+//!
+//! - **K = 0 and no real variables**: H Δ = −g, an n×n Hermitian system (n³/3 complex
+//!   multiply-adds ≈ 4n³/3 real flops for Cholesky).
+//! - **otherwise**: the real 2n system (R), Cholesky at (2n)³/3 ≈ 2.7n³ flops. The Schur
+//!   complement (H − K H̄⁻¹ K̄) Δ = K H̄⁻¹ conj(g) − g would factor H̄ (n³/3), form H̄⁻¹K̄ (n³) and
+//!   K·(H̄⁻¹K̄) (n³) and factor the complement (n³/3): about 2.7n³ complex ≈ 10.7n³ real flops,
+//!   and it needs H itself to be invertible, which fails exactly at the gauge-singular
+//!   minimizers (global phase) that we must handle. So (R) is both cheaper and more robust.
+//!
+//! # Globalization: the Levenberg shift
+//!
+//! [`System::solve_shifted`] factors A + μI by Cholesky. The second-order methods try μ = 0
+//! first (the pure Newton / Gauss–Newton step, which keeps quadratic convergence), and when the
+//! factorization fails (A indefinite or numerically singular) increase μ through
+//! μ₁ = max(10⁻¹⁰·s, min(‖g‖, 10⁻³·s)), 10μ₁, 100μ₁, … with s = maxᵢ|Aᵢᵢ| until it succeeds
+//! (Nocedal & Wright, *Numerical Optimization*, 2nd ed., §3.4, "Hessian modification"; the
+//! choice μ ≈ ‖g‖ near a singular minimizer follows Yamashita & Fukushima 2001, who show that it
+//! keeps quadratic convergence when the solutions form a manifold, as the global phase does). A
+//! successful factorization makes A + μI positive definite, so Δ is a descent direction.
+
+use super::complex_vec::re_dot;
+use super::problem::{Failure, Shared};
+use faer::linalg::matmul::matmul;
+use faer::linalg::solvers::Solve;
+use faer::{Accum, Mat, Par, Side};
+use num_complex::Complex64 as C64;
+
+/// One real coordinate of the embedding: entry `i`, imaginary part when `im`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Coord {
+    /// Entry of the complex vector.
+    pub i: usize,
+    /// The imaginary part (else the real part).
+    pub im: bool,
+}
+
+/// The active real coordinates: every real part, and the imaginary parts of complex entries.
+pub fn coords(mask: &[bool]) -> Vec<Coord> {
+    let mut c: Vec<Coord> = (0..mask.len()).map(|i| Coord { i, im: false }).collect();
+    c.extend(
+        (0..mask.len())
+            .filter(|&i| !mask[i])
+            .map(|i| Coord { i, im: true }),
+    );
+    c
+}
+
+/// A model matrix A (symmetric positive semidefinite near a minimizer).
+pub enum System {
+    /// Hermitian n×n (K = 0, no real variables).
+    Complex(Mat<C64>),
+    /// Real symmetric on the active coordinates.
+    Real(Mat<f64>, Vec<Coord>),
+}
+
+/// The real embedding (R) of the pair (H, K) on the active coordinates, symmetrized.
+pub fn embed_pair(h: &Mat<C64>, k: &Mat<C64>, mask: &[bool]) -> System {
+    let c = coords(mask);
+    let i = C64::new(0.0, 1.0);
+    // Column for coordinate b: dg for a unit step in it; row a: the real or imaginary part.
+    let entry = |a: Coord, b: Coord| -> f64 {
+        let col = if b.im {
+            i * (h[(a.i, b.i)] - k[(a.i, b.i)])
+        } else {
+            h[(a.i, b.i)] + k[(a.i, b.i)]
+        };
+        if a.im {
+            col.im
+        } else {
+            col.re
+        }
+    };
+    let p = c.len();
+    let mut m = Mat::<f64>::zeros(p, p);
+    for bj in 0..p {
+        for ai in 0..=bj {
+            let v = 0.5 * (entry(c[ai], c[bj]) + entry(c[bj], c[ai]));
+            m[(ai, bj)] = v;
+            m[(bj, ai)] = v;
+        }
+    }
+    System::Real(m, c)
+}
+
+/// The real Jacobian of the residual, [Re dr; Im dr] per active coordinate: 2M × P, from
+/// dr = (J + J̃) dx + i(J − J̃) dy.
+pub fn real_jacobian(j: &Mat<C64>, jt: &Mat<C64>, c: &[Coord]) -> Mat<f64> {
+    let m = j.nrows();
+    let i = C64::new(0.0, 1.0);
+    Mat::from_fn(2 * m, c.len(), |r, col| {
+        let cd = c[col];
+        let (row, im_part) = if r < m { (r, false) } else { (r - m, true) };
+        let v = if cd.im {
+            i * (j[(row, cd.i)] - jt[(row, cd.i)])
+        } else {
+            j[(row, cd.i)] + jt[(row, cd.i)]
+        };
+        if im_part {
+            v.im
+        } else {
+            v.re
+        }
+    })
+}
+
+/// The Gauss–Newton matrix 2JᴴJ (complex, when J̃ = 0 and no real variables) or 2J_RᵀJ_R.
+pub fn gauss_newton_matrix(j: &Mat<C64>, jt: &Mat<C64>, mask: &[bool]) -> System {
+    if !mask.iter().any(|&m| m) && jt.norm_l2() <= 1e-14 * j.norm_l2() {
+        let n = j.ncols();
+        let mut a = Mat::<C64>::zeros(n, n);
+        matmul(
+            a.as_mut(),
+            Accum::Replace,
+            j.adjoint(),
+            j.as_ref(),
+            C64::new(2.0, 0.0),
+            Par::Seq,
+        );
+        hermitize(&mut a);
+        System::Complex(a)
+    } else {
+        let c = coords(mask);
+        let jr = real_jacobian(j, jt, &c);
+        let p = c.len();
+        let mut a = Mat::<f64>::zeros(p, p);
+        matmul(
+            a.as_mut(),
+            Accum::Replace,
+            jr.transpose(),
+            jr.as_ref(),
+            2.0,
+            Par::Seq,
+        );
+        for bj in 0..p {
+            for ai in 0..bj {
+                let v = 0.5 * (a[(ai, bj)] + a[(bj, ai)]);
+                a[(ai, bj)] = v;
+                a[(bj, ai)] = v;
+            }
+        }
+        System::Real(a, c)
+    }
+}
+
+fn hermitize(a: &mut Mat<C64>) {
+    let n = a.nrows();
+    for j in 0..n {
+        for i in 0..=j {
+            let v = (a[(i, j)] + a[(j, i)].conj()) * 0.5;
+            a[(i, j)] = v;
+            a[(j, i)] = v.conj();
+        }
+        a[(j, j)].im = 0.0;
+    }
+}
+
+impl System {
+    /// The Newton or pseudo-Newton model from (H, K). `drop_k`: pseudo-Newton, which keeps K
+    /// only in rows and columns of real variables (where H + K is the real Hessian).
+    pub fn from_pair(h: Mat<C64>, mut k: Mat<C64>, mask: &[bool], drop_k: bool) -> System {
+        let any_real = mask.iter().any(|&m| m);
+        if drop_k {
+            let n = k.nrows();
+            for c in 0..n {
+                for r in 0..n {
+                    if !(mask[r] || mask[c]) {
+                        k[(r, c)] = C64::new(0.0, 0.0);
+                    }
+                }
+            }
+        }
+        if !any_real && k.norm_l2() <= 1e-14 * h.norm_l2() {
+            let mut h = h;
+            hermitize(&mut h);
+            System::Complex(h)
+        } else {
+            embed_pair(&h, &k, mask)
+        }
+    }
+
+    /// s = maxᵢ |Aᵢᵢ| (1 when A = 0).
+    pub fn scale(&self) -> f64 {
+        let s = match self {
+            System::Complex(a) => (0..a.nrows())
+                .map(|i| a[(i, i)].re.abs())
+                .fold(0.0, f64::max),
+            System::Real(a, _) => (0..a.nrows()).map(|i| a[(i, i)].abs()).fold(0.0, f64::max),
+        };
+        if s > 0.0 && s.is_finite() {
+            s
+        } else {
+            1.0
+        }
+    }
+
+    /// Δ with (A + μI) Δ = −g, or None when A + μI is not numerically positive definite.
+    pub fn solve_shifted(&self, g: &[C64], mu: f64) -> Option<Vec<C64>> {
+        match self {
+            System::Complex(a) => {
+                let n = a.nrows();
+                let mut m = a.clone();
+                for i in 0..n {
+                    m[(i, i)] += C64::new(mu, 0.0);
+                }
+                let llt = m.llt(Side::Lower).ok()?;
+                let mut rhs = Mat::from_fn(n, 1, |i, _| -g[i]);
+                llt.solve_in_place(rhs.as_mut());
+                let d: Vec<C64> = (0..n).map(|i| rhs[(i, 0)]).collect();
+                d.iter()
+                    .all(|x| x.re.is_finite() && x.im.is_finite())
+                    .then_some(d)
+            }
+            System::Real(a, c) => {
+                let p = a.nrows();
+                let mut m = a.clone();
+                for i in 0..p {
+                    m[(i, i)] += mu;
+                }
+                let llt = m.llt(Side::Lower).ok()?;
+                let mut rhs = Mat::from_fn(p, 1, |r, _| {
+                    let cd = c[r];
+                    -if cd.im { g[cd.i].im } else { g[cd.i].re }
+                });
+                llt.solve_in_place(rhs.as_mut());
+                let mut d = vec![C64::new(0.0, 0.0); g.len()];
+                for (r, cd) in c.iter().enumerate() {
+                    let v = rhs[(r, 0)];
+                    if !v.is_finite() {
+                        return None;
+                    }
+                    if cd.im {
+                        d[cd.i].im = v;
+                    } else {
+                        d[cd.i].re = v;
+                    }
+                }
+                Some(d)
+            }
+        }
+    }
+
+    /// ½ Δᵀ A Δ in the real inner product (for predicted decreases).
+    pub fn quad(&self, d: &[C64]) -> f64 {
+        match self {
+            System::Complex(a) => {
+                let n = a.nrows();
+                let mut s = C64::new(0.0, 0.0);
+                for j in 0..n {
+                    for i in 0..n {
+                        s += d[i].conj() * a[(i, j)] * d[j];
+                    }
+                }
+                0.5 * s.re
+            }
+            System::Real(a, c) => {
+                let x: Vec<f64> = c
+                    .iter()
+                    .map(|cd| if cd.im { d[cd.i].im } else { d[cd.i].re })
+                    .collect();
+                let p = x.len();
+                let mut s = 0.0;
+                for j in 0..p {
+                    for i in 0..p {
+                        s += x[i] * a[(i, j)] * x[j];
+                    }
+                }
+                0.5 * s
+            }
+        }
+    }
+}
+
+/// The Gauss–Newton matrix 2J_RᵀJ_R as an operator (two engine passes per product), for the
+/// matrix-free methods.
+pub struct NormalOperator<'s, 'a> {
+    /// The shared objective state.
+    pub shared: &'s Shared<'a>,
+    /// The point.
+    pub z: Vec<C64>,
+}
+
+impl NormalOperator<'_, '_> {
+    /// 2 J_Rᵀ J_R v (real adjoint of dr = J v + J̃ conj(v)).
+    pub fn apply(&self, v: &[C64]) -> Result<Vec<C64>, Failure> {
+        let jv = self.shared.jvp(&self.z, v)?;
+        let w = self.shared.vjp(&self.z, &jv)?;
+        Ok(w.iter().map(|x| x * 2.0).collect())
+    }
+
+    /// Conjugate gradients (Hestenes & Stiefel 1952; Nocedal & Wright Alg. 5.2) on
+    /// (2J_RᵀJ_R + μI) Δ = −g in the real inner product ⟨a, b⟩ = Re(aᴴb), from Δ = 0, until
+    /// ‖residual‖ ≤ η‖g‖ or `max_iter` products. Returns Δ and the products used.
+    pub fn cg(&self, g: &[C64], mu: f64, eta: f64, max_iter: usize) -> Result<Vec<C64>, Failure> {
+        let n = g.len();
+        let mut x = vec![C64::new(0.0, 0.0); n];
+        let mut r: Vec<C64> = g.iter().map(|v| -v).collect();
+        let mut p = r.clone();
+        let mut rr = re_dot(&r, &r);
+        let stop = eta * eta * rr;
+        for _ in 0..max_iter {
+            if rr <= stop || rr == 0.0 {
+                break;
+            }
+            let mut ap = self.apply(&p)?;
+            for (a, q) in ap.iter_mut().zip(&p) {
+                *a += q * mu;
+            }
+            let pap = re_dot(&p, &ap);
+            if pap <= 0.0 || !pap.is_finite() {
+                break;
+            }
+            let alpha = rr / pap;
+            for i in 0..n {
+                x[i] += p[i] * alpha;
+                r[i] -= ap[i] * alpha;
+            }
+            let rr_new = re_dot(&r, &r);
+            let beta = rr_new / rr;
+            rr = rr_new;
+            for i in 0..n {
+                p[i] = r[i] + p[i] * beta;
+            }
+        }
+        Ok(x)
+    }
+}

@@ -1,0 +1,417 @@
+//! Termination (contract §5), shared by every method: a wrapper [`Driven`] around a method's
+//! `argmin::core::Solver` that runs under argmin's `Executor`, tests optimality, detects stalls
+//! and non-finite values, enforces the time limit, records the history and calls the observer.
+//!
+//! # The optimality test of the smooth methods
+//!
+//! With f the objective (minimization form) and g = 2∂f/∂z̄ its gradient,
+//!
+//! ```text
+//!     ‖g‖ ≤ tol · max(1, |f|)                                         (1)
+//! ```
+//!
+//! (relative to the objective's scale; absolute when |f| ≤ 1). `tol = 0` disables the test:
+//! the solve ends only at `max_iter`, the time limit, a stall or a numerical error.
+//!
+//! **Floating-point limit.** A method *stalls* when it cannot decrease f any more: its line
+//! search fails, its damping grows without a decrease, f has not decreased in
+//! [`STALL_WINDOW`] consecutive iterations (a change of f within its rounding error that
+//! reduces ‖g‖ counts as progress), or the step is below ε‖z‖. Along a descent
+//! direction d, f(z + αd) − f(z) ≈ α⟨g, d⟩ < 0, so a stall means the predicted decrease is
+//! below the rounding error of f: the gradient is at the noise floor of the evaluation. A stall
+//! with
+//!
+//! ```text
+//!     ‖g‖ ≤ max(tol, √ε) · max(1, |f|)                                 (2)
+//! ```
+//!
+//! (ε = 2⁻⁵² the machine epsilon, √ε ≈ 1.5·10⁻⁸), or with
+//!
+//! ```text
+//!     ‖g‖² ≤ 2 L̂ · 10ε|f|                                              (3)
+//! ```
+//!
+//! where L̂ = ‖g_k − g_{k−1}‖/‖z_k − z_{k−1}‖ is the curvature seen on the last step (the best
+//! decrease any step along −g can make is about ‖g‖²/(2L̂); (3) says that it is below the
+//! rounding error of f, so no method driven by values of f can tell progress from noise), is
+//! therefore a converged answer at the limit of floating-point precision and ends `optimal`
+//! (with a message saying so); a stall farther from stationarity ends `stalled`. With `tol = 0`
+//! a stall always ends `stalled`.
+//!
+//! **Non-finite values.** A NaN or infinite value or gradient at an accepted point, or an
+//! evaluation the engine refuses, ends `numerical_error` with the last finite iterate.
+
+use super::report::{HistoryEntry, IterationInfo, Status};
+use super::{CVec, Failure};
+use argmin::core::{
+    CostFunction, Gradient, IterState, Problem, Solver, State, TerminationReason,
+    TerminationStatus, KV,
+};
+use num_complex::Complex64 as C64;
+use std::time::{Duration, Instant};
+
+/// Iterations without a decrease of f after which a method has stalled.
+pub const STALL_WINDOW: u32 = 3;
+
+/// The state type of every method here.
+pub type St<P> = IterState<P, P, (), (), (), f64>;
+
+/// A parameter vector: the complex newtype or the real embedding [x; y].
+pub trait Iterate: Clone {
+    /// As a complex vector.
+    fn to_complex(&self) -> Vec<C64>;
+    /// Euclidean norm (of the real embedding).
+    fn norm(&self) -> f64;
+    /// ‖self − other‖.
+    fn dist(&self, other: &Self) -> f64;
+}
+
+impl Iterate for CVec {
+    fn to_complex(&self) -> Vec<C64> {
+        self.0.clone()
+    }
+    fn norm(&self) -> f64 {
+        super::complex_vec::norm(&self.0)
+    }
+    fn dist(&self, other: &Self) -> f64 {
+        self.0
+            .iter()
+            .zip(&other.0)
+            .map(|(a, b)| (a - b).norm_sqr())
+            .sum::<f64>()
+            .sqrt()
+    }
+}
+
+impl Iterate for Vec<f64> {
+    fn to_complex(&self) -> Vec<C64> {
+        super::problem::from_real(self)
+    }
+    fn norm(&self) -> f64 {
+        self.iter().map(|x| x * x).sum::<f64>().sqrt()
+    }
+    fn dist(&self, other: &Self) -> f64 {
+        self.iter()
+            .zip(other)
+            .map(|(a, b)| (a - b) * (a - b))
+            .sum::<f64>()
+            .sqrt()
+    }
+}
+
+/// The tolerance, limits and history size of one solve.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// `tol` (0: never stop on tolerance).
+    pub tol: f64,
+    /// `max_iter`.
+    pub max_iter: u64,
+    /// Wall-clock limit.
+    pub time_limit: Option<Duration>,
+    /// Largest number of history entries kept (thinned uniformly beyond it).
+    pub history_limit: usize,
+}
+
+impl Limits {
+    /// Test (1).
+    pub fn optimal(&self, f: f64, gnorm: f64) -> bool {
+        self.tol > 0.0 && gnorm <= self.tol * f.abs().max(1.0)
+    }
+    /// Tests (2) and (3), for a stalled method; `curvature` is L̂ (when known).
+    pub fn at_noise_floor(&self, f: f64, gnorm: f64, curvature: Option<f64>) -> bool {
+        if self.tol <= 0.0 {
+            return false;
+        }
+        let by_scale = gnorm <= self.tol.max(f64::EPSILON.sqrt()) * f.abs().max(1.0);
+        let by_curvature = curvature.is_some_and(|l| {
+            l.is_finite() && gnorm * gnorm <= 2.0 * l * 10.0 * f64::EPSILON * f.abs()
+        });
+        by_scale || by_curvature
+    }
+}
+
+/// A stall reported by a method (as `TerminationReason::SolverExit` with this prefix).
+pub const STALLED: &str = "stalled: ";
+
+/// The wrapper: runs `inner`, decides termination.
+pub struct Driven<'o, S, O, P> {
+    /// The method.
+    pub inner: S,
+    /// Its canonical name.
+    pub method: &'static str,
+    /// Tolerance and limits.
+    pub limits: Limits,
+    /// A copy of the problem (restored when an argmin solver loses it on a line-search error).
+    problem: O,
+    start: Instant,
+    observer: Option<&'o mut dyn FnMut(&IterationInfo)>,
+    /// The history (thinned).
+    pub history: Vec<HistoryEntry>,
+    stride: u64,
+    /// The final status and message, when decided here.
+    pub outcome: Option<(Status, String)>,
+    /// The last finite iterate: point, value, gradient norm.
+    pub last: Option<(P, f64, f64)>,
+    no_decrease: u32,
+    iters: u64,
+    prev_grad: Option<P>,
+    curvature: Option<f64>,
+}
+
+impl<'o, S, O, P: Iterate> Driven<'o, S, O, P> {
+    /// Wraps a method.
+    pub fn new(
+        inner: S,
+        method: &'static str,
+        problem: O,
+        limits: Limits,
+        start: Instant,
+        observer: Option<&'o mut dyn FnMut(&IterationInfo)>,
+    ) -> Self {
+        Driven {
+            inner,
+            method,
+            limits,
+            problem,
+            start,
+            observer,
+            history: Vec::new(),
+            stride: 1,
+            outcome: None,
+            last: None,
+            no_decrease: 0,
+            iters: 0,
+            prev_grad: None,
+            curvature: None,
+        }
+    }
+
+    /// Iterations completed.
+    pub fn iterations(&self) -> u64 {
+        self.iters
+    }
+
+    fn record(&mut self, iter: u64, p: &P, value: f64, gnorm: f64, step: f64) {
+        if iter % self.stride == 0 {
+            self.history.push(HistoryEntry {
+                iter,
+                value,
+                gradient_norm: gnorm,
+                step,
+            });
+            if self.history.len() > self.limits.history_limit.max(2) {
+                self.stride *= 2;
+                let s = self.stride;
+                self.history.retain(|e| e.iter % s == 0);
+            }
+        }
+        if let Some(obs) = self.observer.as_mut() {
+            let point = p.to_complex();
+            obs(&IterationInfo {
+                iter,
+                value,
+                gradient_norm: gnorm,
+                step,
+                point: &point,
+                elapsed: self.start.elapsed().as_secs_f64(),
+                method: self.method,
+            });
+        }
+    }
+
+    fn finish(&mut self, state: St<P>, status: Status, msg: String) -> St<P> {
+        let reason = match status {
+            Status::Optimal => TerminationReason::SolverConverged,
+            _ => TerminationReason::SolverExit(msg.clone()),
+        };
+        self.outcome = Some((status, msg));
+        state.terminate_with(reason)
+    }
+
+    /// The status of a stall at the last point.
+    fn stall(&mut self, state: St<P>, why: &str) -> St<P> {
+        let (f, gn) = self
+            .last
+            .as_ref()
+            .map_or((f64::NAN, f64::NAN), |l| (l.1, l.2));
+        if self.limits.at_noise_floor(f, gn, self.curvature) {
+            let msg = format!(
+                "converged to floating-point precision (no further decrease possible: {why}; ‖g‖ = {gn:.3e})"
+            );
+            self.finish(state, Status::Optimal, msg)
+        } else {
+            self.finish(
+                state,
+                Status::Stalled,
+                format!("no further progress: {why}"),
+            )
+        }
+    }
+}
+
+fn failure_of(e: &argmin::core::Error) -> Option<&Failure> {
+    e.chain().find_map(|c| c.downcast_ref::<Failure>())
+}
+
+fn describe(e: &argmin::core::Error) -> String {
+    failure_of(e).map_or_else(|| e.to_string(), |f| f.to_string())
+}
+
+impl<O, S, P> Solver<O, St<P>> for Driven<'_, S, O, P>
+where
+    O: CostFunction<Param = P, Output = f64> + Gradient<Param = P, Gradient = P> + Clone,
+    S: Solver<O, St<P>>,
+    P: Iterate,
+{
+    fn name(&self) -> &str {
+        self.method
+    }
+
+    fn init(
+        &mut self,
+        problem: &mut Problem<O>,
+        state: St<P>,
+    ) -> Result<(St<P>, Option<KV>), argmin::core::Error> {
+        let x0 = state.get_param().cloned();
+        let (mut state, kv) = match self.inner.init(problem, state) {
+            Ok(r) => r,
+            Err(e) => {
+                let mut st = St::<P>::new();
+                if let Some(x) = x0 {
+                    st = st.param(x);
+                }
+                let msg = format!("at the starting point: {e}");
+                return Ok((self.finish(st, Status::NumericalError, msg), None));
+            }
+        };
+        if problem.problem.is_none() {
+            problem.problem = Some(self.problem.clone());
+        }
+        let Some(x) = state.get_param().cloned() else {
+            return Err(argmin::core::Error::msg("no starting point"));
+        };
+        let fg = problem
+            .cost(&x)
+            .and_then(|f| Ok((f, problem.gradient(&x)?)));
+        let (f, g) = match fg {
+            Ok(r) => r,
+            Err(e) => {
+                let msg = format!("at the starting point: {}", describe(&e));
+                self.last = Some((x, f64::NAN, f64::NAN));
+                return Ok((self.finish(state, Status::NumericalError, msg), kv));
+            }
+        };
+        let gn = g.norm();
+        self.prev_grad = Some(g.clone());
+        state = state.cost(f).gradient(g);
+        if !f.is_finite() {
+            self.last = Some((x, f, gn));
+            let msg = "the objective is not finite at the starting point".to_string();
+            return Ok((self.finish(state, Status::NumericalError, msg), kv));
+        }
+        self.last = Some((x.clone(), f, gn));
+        self.record(0, &x, f, gn, 0.0);
+        if self.limits.optimal(f, gn) {
+            let msg = format!("the starting point passes the optimality test (‖g‖ = {gn:.3e})");
+            return Ok((self.finish(state, Status::Optimal, msg), kv));
+        }
+        Ok((state, kv))
+    }
+
+    fn next_iter(
+        &mut self,
+        problem: &mut Problem<O>,
+        state: St<P>,
+    ) -> Result<(St<P>, Option<KV>), argmin::core::Error> {
+        let saved = state.clone();
+        let result = self.inner.next_iter(problem, state);
+        if problem.problem.is_none() {
+            problem.problem = Some(self.problem.clone());
+        }
+        self.iters += 1;
+        let iter = self.iters;
+        let (mut st, kv) = match result {
+            Ok(r) => r,
+            Err(e) => {
+                return Ok(match failure_of(&e) {
+                    Some(f) => {
+                        let msg = f.to_string();
+                        (self.finish(saved, Status::NumericalError, msg), None)
+                    }
+                    None => (self.stall(saved, &e.to_string()), None),
+                });
+            }
+        };
+        // A method that ended itself (e.g. argmin's L-BFGS after a failed line search) may
+        // hand back a state without a point: the last finite iterate stands.
+        let inner_exit = match st.get_termination_reason() {
+            Some(TerminationReason::SolverExit(m)) => Some(m.clone()),
+            _ => None,
+        };
+        let Some(x) = st.get_param().cloned() else {
+            let why = inner_exit.unwrap_or_else(|| "the method returned no point".into());
+            return Ok((self.stall(saved, &why), kv));
+        };
+        let fg = problem
+            .cost(&x)
+            .and_then(|f| Ok((f, problem.gradient(&x)?)));
+        let (f, g) = match fg {
+            Ok(r) => r,
+            Err(e) => {
+                return Ok((self.finish(saved, Status::NumericalError, describe(&e)), kv));
+            }
+        };
+        if !f.is_finite() {
+            let msg = "the objective became non-finite".to_string();
+            return Ok((self.finish(saved, Status::NumericalError, msg), kv));
+        }
+        let gn = g.norm();
+        let prev_f = self.last.as_ref().map_or(f64::INFINITY, |l| l.1);
+        let prev_gn = self.last.as_ref().map_or(f64::INFINITY, |l| l.2);
+        let step = self.last.as_ref().map_or(0.0, |l| x.dist(&l.0));
+        if let Some(pg) = &self.prev_grad {
+            if step > 0.0 {
+                self.curvature = Some(g.dist(pg) / step);
+            }
+        }
+        self.prev_grad = Some(g.clone());
+        st = st.cost(f).gradient(g);
+        self.last = Some((x.clone(), f, gn));
+        self.record(iter, &x, f, gn, step);
+        if self.limits.optimal(f, gn) {
+            let msg = format!("‖g‖ = {gn:.3e} ≤ tol·max(1, |f|)");
+            return Ok((self.finish(st, Status::Optimal, msg), kv));
+        }
+        if let Some(m) = inner_exit {
+            let why = m.strip_prefix(STALLED).unwrap_or(&m).to_string();
+            return Ok((self.stall(st, &why), kv));
+        }
+        // Progress: f decreased, or (at the rounding level of f) ‖g‖ did.
+        if f < prev_f || (super::newton::within_noise(prev_f, f) && gn < prev_gn) {
+            self.no_decrease = 0;
+        } else {
+            self.no_decrease += 1;
+            if self.no_decrease >= STALL_WINDOW {
+                let why = format!("f did not decrease in {STALL_WINDOW} iterations");
+                return Ok((self.stall(st, &why), kv));
+            }
+        }
+        if step <= f64::EPSILON * x.norm() {
+            return Ok((self.stall(st, "the step is below machine precision"), kv));
+        }
+        Ok((st, kv))
+    }
+
+    fn terminate(&mut self, _state: &St<P>) -> TerminationStatus {
+        if let Some(t) = self.limits.time_limit {
+            if self.start.elapsed() >= t {
+                self.outcome = Some((
+                    Status::TimeLimit,
+                    format!("time limit of {} s reached", t.as_secs_f64()),
+                ));
+                return TerminationStatus::Terminated(TerminationReason::Timeout);
+            }
+        }
+        TerminationStatus::NotTerminated
+    }
+}

@@ -388,22 +388,11 @@ fn jvp(
             ))
         }
         Op::Custom(c) => {
-            let args: Vec<_> = node
-                .args
-                .iter()
-                .map(|&a| values.arc(a).cloned())
-                .collect::<Result<_, _>>()?;
+            let args = arg_values(&node.args, values)?;
             let refs: Vec<&Tensor> = args.iter().map(|x| x.as_ref()).collect();
             let mut out = Batch::zeros(rows, k);
             for j in 0..k {
-                let tans: Vec<Option<Tensor>> = node
-                    .args
-                    .iter()
-                    .map(|&a| {
-                        t[a].as_ref()
-                            .map(|b| Tensor::from_parts(g.shape(a), b.col(j).to_vec()))
-                    })
-                    .collect();
+                let tans = column_tangents(g, &node.args, t, j);
                 let tr: Vec<Option<&Tensor>> = tans.iter().map(|x| x.as_ref()).collect();
                 let d = c
                     .jvp(&refs, &tr)
@@ -419,25 +408,14 @@ fn jvp(
             out
         }
         Op::CustomVjp(c, which) => {
-            let args: Vec<_> = node
-                .args
-                .iter()
-                .map(|&a| values.arc(a).cloned())
-                .collect::<Result<_, _>>()?;
+            let args = arg_values(&node.args, values)?;
             let (adj, inputs) = args
                 .split_last()
                 .ok_or_else(|| err(id, "internal: empty vjp"))?;
             let refs: Vec<&Tensor> = inputs.iter().map(|x| x.as_ref()).collect();
             let mut out = Batch::zeros(rows, k);
             for j in 0..k {
-                let tans: Vec<Option<Tensor>> = node
-                    .args
-                    .iter()
-                    .map(|&a| {
-                        t[a].as_ref()
-                            .map(|b| Tensor::from_parts(g.shape(a), b.col(j).to_vec()))
-                    })
-                    .collect();
+                let tans = column_tangents(g, &node.args, t, j);
                 let (adj_t, in_t) = tans
                     .split_last()
                     .ok_or_else(|| err(id, "internal: empty vjp"))?;
@@ -457,6 +435,26 @@ fn jvp(
         }
     };
     Ok(out)
+}
+
+/// The values of a node's arguments.
+fn arg_values(args: &[NodeId], values: &Values) -> Result<Vec<std::sync::Arc<Tensor>>, EvalError> {
+    args.iter().map(|&a| values.arc(a).cloned()).collect()
+}
+
+/// Direction `j` of each argument's tangents, as tensors of the arguments' shapes.
+fn column_tangents(
+    g: &Graph,
+    args: &[NodeId],
+    t: &[Option<Batch>],
+    j: usize,
+) -> Vec<Option<Tensor>> {
+    args.iter()
+        .map(|&a| {
+            t[a].as_ref()
+                .map(|b| Tensor::from_parts(g.shape(a), b.col(j).to_vec()))
+        })
+        .collect()
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -45,7 +45,9 @@ use argmin::solver::linesearch::condition::ArmijoCondition;
 use argmin::solver::linesearch::{
     BacktrackingLineSearch, HagerZhangLineSearch, MoreThuenteLineSearch,
 };
-use argmin::solver::quasinewton::LBFGS;
+use argmin::solver::newton::NewtonCG;
+use argmin::solver::quasinewton::{BFGS, LBFGS};
+use argmin::solver::trustregion::{Steihaug, TrustRegion};
 use num_complex::Complex64 as C64;
 use problem::{ComplexProblem, RealProblem, Shared};
 use std::cell::RefCell;
@@ -62,7 +64,11 @@ pub const AVAILABLE: &[&str] = &[
     "gauss_newton",
     "levenberg_marquardt",
     "lm",
+    "trust_region",
     "argmin_lbfgs",
+    "argmin_bfgs",
+    "argmin_newton_cg",
+    "argmin_trust_region",
 ];
 
 /// A method that can run.
@@ -80,8 +86,17 @@ pub enum Method {
     GaussNewton,
     /// Levenberg–Marquardt.
     LevenbergMarquardt,
+    /// argmin's trust region with Steihaug's CG on complex parameters, Hessian–vector products
+    /// H v + K conj(v) from the engine (no matrix formed).
+    TrustRegion,
     /// argmin's L-BFGS on the real embedding.
     ArgminLbfgs,
+    /// argmin's BFGS on the real embedding (dense inverse-Hessian approximation).
+    ArgminBfgs,
+    /// argmin's Newton–CG on the real embedding with the dense real Hessian.
+    ArgminNewtonCg,
+    /// argmin's Steihaug trust region on the real embedding with the dense real Hessian.
+    ArgminTrustRegion,
 }
 
 impl Method {
@@ -94,7 +109,11 @@ impl Method {
             Method::Lbfgs => "lbfgs",
             Method::GaussNewton => "gauss_newton",
             Method::LevenbergMarquardt => "levenberg_marquardt",
+            Method::TrustRegion => "trust_region",
             Method::ArgminLbfgs => "argmin_lbfgs",
+            Method::ArgminBfgs => "argmin_bfgs",
+            Method::ArgminNewtonCg => "argmin_newton_cg",
+            Method::ArgminTrustRegion => "argmin_trust_region",
         }
     }
     /// Parses a name (`lm` is `levenberg_marquardt`); `auto` and unknown names give None.
@@ -106,14 +125,20 @@ impl Method {
             "lbfgs" => Method::Lbfgs,
             "gauss_newton" => Method::GaussNewton,
             "levenberg_marquardt" | "lm" => Method::LevenbergMarquardt,
+            "trust_region" => Method::TrustRegion,
             "argmin_lbfgs" => Method::ArgminLbfgs,
+            "argmin_bfgs" => Method::ArgminBfgs,
+            "argmin_newton_cg" => Method::ArgminNewtonCg,
+            "argmin_trust_region" => Method::ArgminTrustRegion,
             _ => return None,
         })
     }
     /// The default `tol`.
     pub fn default_tol(self) -> f64 {
         match self {
-            Method::SteepestDescent | Method::Lbfgs | Method::ArgminLbfgs => 1e-8,
+            Method::SteepestDescent | Method::Lbfgs | Method::ArgminLbfgs | Method::ArgminBfgs => {
+                1e-8
+            }
             _ => 1e-10,
         }
     }
@@ -121,7 +146,8 @@ impl Method {
     pub fn default_max_iter(self) -> u64 {
         match self {
             Method::SteepestDescent => 20_000,
-            Method::Lbfgs | Method::ArgminLbfgs => 5_000,
+            Method::Lbfgs | Method::ArgminLbfgs | Method::ArgminBfgs => 5_000,
+            Method::TrustRegion | Method::ArgminNewtonCg | Method::ArgminTrustRegion => 1_000,
             _ => 200,
         }
     }
@@ -409,6 +435,57 @@ pub fn solve_objective(
             }
             LineSearch::Backtracking => run.go(cp, SteepestDescent::new(backtracking()), x0),
         },
+        Method::TrustRegion => run.go_with(
+            cp,
+            TrustRegion::new(Steihaug::new().with_max_iters(4 * z0.len().max(1) as u64)),
+            x0,
+            |s: St<CVec, problem::HessianOperator>| s,
+        ),
+        Method::ArgminBfgs => {
+            let rp = RealProblem { shared: &shared };
+            let x0 = problem::to_real(&z0);
+            let n = x0.len();
+            let eye: Vec<Vec<f64>> = (0..n)
+                .map(|i| (0..n).map(|j| f64::from(u8::from(i == j))).collect())
+                .collect();
+            let hook = move |s: St<Vec<f64>, Vec<Vec<f64>>>| s.inv_hessian(eye);
+            match options.line_search {
+                LineSearch::MoreThuente => {
+                    run.go_with(rp, BFGS::new(MoreThuenteLineSearch::new()), x0, hook)
+                }
+                LineSearch::HagerZhang => {
+                    run.go_with(rp, BFGS::new(HagerZhangLineSearch::new()), x0, hook)
+                }
+                LineSearch::Backtracking => run.go_with(rp, BFGS::new(backtracking()), x0, hook),
+            }
+        }
+        Method::ArgminNewtonCg => {
+            let rp = RealProblem { shared: &shared };
+            let x0 = problem::to_real(&z0);
+            let hook = |s: St<Vec<f64>, Vec<Vec<f64>>>| s;
+            match options.line_search {
+                LineSearch::MoreThuente => {
+                    run.go_with(rp, NewtonCG::new(MoreThuenteLineSearch::new()), x0, hook)
+                }
+                LineSearch::HagerZhang => {
+                    run.go_with(rp, NewtonCG::new(HagerZhangLineSearch::new()), x0, hook)
+                }
+                LineSearch::Backtracking => {
+                    run.go_with(rp, NewtonCG::new(backtracking()), x0, hook)
+                }
+            }
+        }
+        Method::ArgminTrustRegion => {
+            let rp = RealProblem { shared: &shared };
+            let x0 = problem::to_real(&z0);
+            let n = x0.len().max(1) as u64;
+            run.go_with(
+                rp,
+                TrustRegion::new(Steihaug::new().with_max_iters(2 * n)),
+                x0,
+                |s: St<Vec<f64>, Vec<Vec<f64>>>| s,
+            )
+        }
         Method::ArgminLbfgs => {
             let rp = RealProblem { shared: &shared };
             let m = options.lbfgs_memory.max(1);
@@ -472,6 +549,24 @@ impl<'o> Run<'o> {
         S: Solver<O, St<P>>,
         P: Iterate,
     {
+        self.go_with(problem, solver, x0, |s| s)
+    }
+
+    /// [`Run::go`] for solvers whose state carries a (inverse) Hessian of type `H`, with a hook
+    /// that completes the initial state (e.g. BFGS's initial inverse Hessian).
+    fn go_with<O, S, P, H>(
+        self,
+        problem: O,
+        solver: S,
+        x0: P,
+        init: impl FnOnce(St<P, H>) -> St<P, H>,
+    ) -> Outcome
+    where
+        O: CostFunction<Param = P, Output = f64> + Gradient<Param = P, Gradient = P> + Clone,
+        S: Solver<O, St<P, H>>,
+        P: Iterate,
+        H: Clone,
+    {
         let driven = Driven::new(
             solver,
             self.method,
@@ -482,7 +577,7 @@ impl<'o> Run<'o> {
         );
         let max_iter = self.limits.max_iter;
         let result = Executor::new(problem, driven)
-            .configure(|s| s.param(x0.clone()).max_iters(max_iter))
+            .configure(|s| init(s.param(x0.clone()).max_iters(max_iter)))
             .run();
         let res = match result {
             Ok(r) => r,

@@ -121,6 +121,18 @@ impl<'a> Shared<'a> {
         }
         Ok((h, k))
     }
+    /// H v + K conj(v) at z (v projected first, the result projected).
+    pub fn hvp(&self, z: &[C64], v: &[C64]) -> Result<Vec<C64>, Failure> {
+        self.count(|c| c.hvp += 1);
+        let mut v = v.to_vec();
+        self.project(&mut v);
+        let mut w = self.f.hvp(z, &v)?;
+        self.project(&mut w);
+        if !all_finite(&w) {
+            return Err(Failure::NonFinite("Hessian–vector product"));
+        }
+        Ok(w)
+    }
     fn ls(&self) -> Result<&'a LeastSquares, Failure> {
         self.ls.ok_or(Failure::Eval(EvalError {
             node: 0,
@@ -244,5 +256,81 @@ impl Gradient for RealProblem<'_, '_> {
             return Err(to_argmin(Failure::NonFinite("value")));
         }
         Ok(to_real(&g))
+    }
+}
+
+/// The exact Hessian of the real embedding [x; y] (2N × 2N, row-major for argmin's `vec`
+/// backend), from the pair (H, K): a unit step in x_j changes g by (H + K)e_j, a unit step in
+/// y_j by i(H − K)e_j; row x_i takes the real part, row y_i the imaginary part (DESIGN.md §1).
+/// The y-coordinates of real variables get zero rows and columns (their gradient is projected
+/// to 0), and the matrix is symmetrized against rounding.
+impl argmin::core::Hessian for RealProblem<'_, '_> {
+    type Param = Vec<f64>;
+    type Hessian = Vec<Vec<f64>>;
+    fn hessian(&self, p: &Vec<f64>) -> Result<Vec<Vec<f64>>, argmin::core::Error> {
+        let z = from_real(p);
+        let (h, k) = self.shared.hessian(&z).map_err(to_argmin)?;
+        let n = z.len();
+        let mask = &self.shared.mask;
+        let i = C64::new(0.0, 1.0);
+        let entry = |a: usize, b: usize| -> f64 {
+            let (ai, aim) = (a % n, a >= n);
+            let (bi, bim) = (b % n, b >= n);
+            if (aim && mask[ai]) || (bim && mask[bi]) {
+                return 0.0;
+            }
+            let col = if bim {
+                i * (h[(ai, bi)] - k[(ai, bi)])
+            } else {
+                h[(ai, bi)] + k[(ai, bi)]
+            };
+            if aim {
+                col.im
+            } else {
+                col.re
+            }
+        };
+        let m = 2 * n;
+        let mut out = vec![vec![0.0; m]; m];
+        for a in 0..m {
+            for b in 0..=a {
+                let v = 0.5 * (entry(a, b) + entry(b, a));
+                out[a][b] = v;
+                out[b][a] = v;
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The Hessian of the complex problem as an operator v ↦ H v + K conj(v) at one point, for
+/// argmin's Newton–CG and Steihaug trust region (which only multiply by the Hessian): each
+/// product is one forward-over-reverse pass of the engine, no matrix is formed.
+#[derive(Clone)]
+pub struct HessianOperator<'s, 'a> {
+    shared: &'s Shared<'a>,
+    z: Vec<C64>,
+}
+
+impl argmin_math::ArgminDot<CVec, CVec> for HessianOperator<'_, '_> {
+    fn dot(&self, v: &CVec) -> CVec {
+        // argmin's trait cannot return an error: a failed product becomes NaN, which the
+        // termination rules turn into `numerical_error` at the next accepted point.
+        CVec(
+            self.shared
+                .hvp(&self.z, &v.0)
+                .unwrap_or_else(|_| vec![C64::new(f64::NAN, f64::NAN); v.0.len()]),
+        )
+    }
+}
+
+impl<'s, 'a> argmin::core::Hessian for ComplexProblem<'s, 'a> {
+    type Param = CVec;
+    type Hessian = HessianOperator<'s, 'a>;
+    fn hessian(&self, p: &CVec) -> Result<HessianOperator<'s, 'a>, argmin::core::Error> {
+        Ok(HessianOperator {
+            shared: self.shared,
+            z: p.0.clone(),
+        })
     }
 }

@@ -53,8 +53,14 @@ use std::time::{Duration, Instant};
 /// Iterations without a decrease of f after which a method has stalled.
 pub const STALL_WINDOW: u32 = 3;
 
-/// The state type of every method here.
-pub type St<P> = IterState<P, P, (), (), (), f64>;
+/// Consecutive rejected steps (the point does not move) after which a trust-region method has
+/// stalled: each rejection shrinks the radius at least fourfold, so 60 of them take it below
+/// 10⁻³⁶ of its size.
+pub const MAX_REJECTIONS: u32 = 60;
+
+/// The state type of every method here; `H` is the Hessian (or inverse Hessian) type of the
+/// second-order argmin solvers, `()` for the others.
+pub type St<P, H = ()> = IterState<P, P, (), H, (), f64>;
 
 /// A parameter vector: the complex newtype or the real embedding [x; y].
 pub trait Iterate: Clone {
@@ -153,6 +159,10 @@ pub struct Driven<'o, S, O, P> {
     /// The last finite iterate: point, value, gradient norm.
     pub last: Option<(P, f64, f64)>,
     no_decrease: u32,
+    /// Whether the method may reject steps (trust regions): an unchanged point is then a
+    /// rejected step, not a stall.
+    rejects_steps: bool,
+    rejections: u32,
     iters: u64,
     prev_grad: Option<P>,
     curvature: Option<f64>,
@@ -180,6 +190,8 @@ impl<'o, S, O, P: Iterate> Driven<'o, S, O, P> {
             outcome: None,
             last: None,
             no_decrease: 0,
+            rejects_steps: method.ends_with("trust_region"),
+            rejections: 0,
             iters: 0,
             prev_grad: None,
             curvature: None,
@@ -219,7 +231,7 @@ impl<'o, S, O, P: Iterate> Driven<'o, S, O, P> {
         }
     }
 
-    fn finish(&mut self, state: St<P>, status: Status, msg: String) -> St<P> {
+    fn finish<H>(&mut self, state: St<P, H>, status: Status, msg: String) -> St<P, H> {
         let reason = match status {
             Status::Optimal => TerminationReason::SolverConverged,
             _ => TerminationReason::SolverExit(msg.clone()),
@@ -229,7 +241,7 @@ impl<'o, S, O, P: Iterate> Driven<'o, S, O, P> {
     }
 
     /// The status of a stall at the last point.
-    fn stall(&mut self, state: St<P>, why: &str) -> St<P> {
+    fn stall<H>(&mut self, state: St<P, H>, why: &str) -> St<P, H> {
         let (f, gn) = self
             .last
             .as_ref()
@@ -257,11 +269,12 @@ fn describe(e: &argmin::core::Error) -> String {
     failure_of(e).map_or_else(|| e.to_string(), |f| f.to_string())
 }
 
-impl<O, S, P> Solver<O, St<P>> for Driven<'_, S, O, P>
+impl<O, S, P, H> Solver<O, St<P, H>> for Driven<'_, S, O, P>
 where
     O: CostFunction<Param = P, Output = f64> + Gradient<Param = P, Gradient = P> + Clone,
-    S: Solver<O, St<P>>,
+    S: Solver<O, St<P, H>>,
     P: Iterate,
+    H: Clone,
 {
     fn name(&self) -> &str {
         self.method
@@ -270,13 +283,13 @@ where
     fn init(
         &mut self,
         problem: &mut Problem<O>,
-        state: St<P>,
-    ) -> Result<(St<P>, Option<KV>), argmin::core::Error> {
+        state: St<P, H>,
+    ) -> Result<(St<P, H>, Option<KV>), argmin::core::Error> {
         let x0 = state.get_param().cloned();
         let (mut state, kv) = match self.inner.init(problem, state) {
             Ok(r) => r,
             Err(e) => {
-                let mut st = St::<P>::new();
+                let mut st = St::<P, H>::new();
                 if let Some(x) = x0 {
                     st = st.param(x);
                 }
@@ -321,8 +334,8 @@ where
     fn next_iter(
         &mut self,
         problem: &mut Problem<O>,
-        state: St<P>,
-    ) -> Result<(St<P>, Option<KV>), argmin::core::Error> {
+        state: St<P, H>,
+    ) -> Result<(St<P, H>, Option<KV>), argmin::core::Error> {
         let saved = state.clone();
         let result = self.inner.next_iter(problem, state);
         if problem.problem.is_none() {
@@ -366,6 +379,17 @@ where
             return Ok((self.finish(saved, Status::NumericalError, msg), kv));
         }
         let gn = g.norm();
+        let unchanged = self.last.as_ref().is_some_and(|l| x.dist(&l.0) == 0.0);
+        if self.rejects_steps && unchanged && inner_exit.is_none() {
+            // A rejected trust-region step: the radius shrank, the point stays.
+            self.rejections += 1;
+            if self.rejections >= MAX_REJECTIONS {
+                let why = format!("{MAX_REJECTIONS} consecutive steps were rejected");
+                return Ok((self.stall(st.cost(f).gradient(g), &why), kv));
+            }
+            return Ok((st.cost(f).gradient(g), kv));
+        }
+        self.rejections = 0;
         let prev_f = self.last.as_ref().map_or(f64::INFINITY, |l| l.1);
         let prev_gn = self.last.as_ref().map_or(f64::INFINITY, |l| l.2);
         let step = self.last.as_ref().map_or(0.0, |l| x.dist(&l.0));
@@ -402,7 +426,7 @@ where
         Ok((st, kv))
     }
 
-    fn terminate(&mut self, _state: &St<P>) -> TerminationStatus {
+    fn terminate(&mut self, _state: &St<P, H>) -> TerminationStatus {
         if let Some(t) = self.limits.time_limit {
             if self.start.elapsed() >= t {
                 self.outcome = Some((

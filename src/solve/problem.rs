@@ -291,14 +291,10 @@ impl argmin::core::Hessian for RealProblem<'_, '_> {
             }
         };
         let m = 2 * n;
-        let mut out = vec![vec![0.0; m]; m];
-        for a in 0..m {
-            for b in 0..=a {
-                let v = 0.5 * (entry(a, b) + entry(b, a));
-                out[a][b] = v;
-                out[b][a] = v;
-            }
-        }
+        // Row a, column b: the symmetrized entry (rounding makes H ± K only nearly symmetric).
+        let out = (0..m)
+            .map(|a| (0..m).map(|b| 0.5 * (entry(a, b) + entry(b, a))).collect())
+            .collect();
         Ok(out)
     }
 }

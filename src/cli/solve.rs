@@ -48,6 +48,9 @@ pub fn run(args: Args) -> ExitCode {
         }
         None => None,
     };
+    if let Err(m) = wirtinger::solve::interrupt::install() {
+        eprintln!("warning: {m}");
+    }
     let problem = match load_problem(file) {
         Ok(p) => p,
         Err(d) => return reject(d),

@@ -74,6 +74,21 @@ pub fn result_json(problem: &Problem, report: &Report) -> Value {
     doc.insert("message".into(), json!(report.message));
     doc.insert("tol".into(), num(report.tol));
     doc.insert("max_iter".into(), json!(report.max_iter));
+    if let Some(sdp) = &report.sdp {
+        doc.insert("duality_gap".into(), num(sdp.duality_gap));
+        doc.insert("verification".into(), num(sdp.verification));
+        doc.insert(
+            "sdp".into(),
+            json!({
+                "relative_gap": num(sdp.relative_gap),
+                "verification_worst": sdp.verification_worst,
+                "clarabel_status": sdp.clarabel_status,
+                "largest_psd_block": sdp.largest_psd_block,
+                "variables": sdp.conic_size.0,
+                "rows": sdp.conic_size.1,
+            }),
+        );
+    }
     doc.insert(
         "evaluations".into(),
         json!({
@@ -112,6 +127,7 @@ pub fn write_json_atomic(path: &Path, value: &Value) -> std::io::Result<()> {
             )
         })?;
     let tmp = dir.join(format!(".{base}.{}.tmp", std::process::id()));
+    crate::solve::interrupt::set_pending_file(Some(tmp.clone()));
     let write = || -> std::io::Result<()> {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(text.as_bytes())?;
@@ -120,6 +136,7 @@ pub fn write_json_atomic(path: &Path, value: &Value) -> std::io::Result<()> {
         std::fs::rename(&tmp, path)
     };
     let r = write();
+    crate::solve::interrupt::set_pending_file(None);
     if r.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }

@@ -22,9 +22,11 @@
 //! `auto` (contract §5): a smooth objective without constraints gets `levenberg_marquardt`
 //! when it is a sum of squares, else `newton` when the real dimension (2 per complex entry, 1 per
 //! real one) is at most 2000, else `lbfgs`. Eigenvalue objectives, nonsmooth objectives and
-//! constraints belong to the SDP path, which is not available yet: they are rejected.
+//! constraints go to `sdp` ([`crate::eig::sdp`]: recognition, Clarabel, verification) when the
+//! largest PSD block is at most 100; larger ones are rejected (spectral_bundle is issue 7).
 
 pub mod complex_vec;
+pub mod interrupt;
 pub mod lm;
 pub mod newton;
 pub mod problem;
@@ -34,7 +36,7 @@ pub mod termination;
 
 pub use complex_vec::CVec;
 pub use problem::Failure;
-pub use report::{Evaluations, HistoryEntry, IterationInfo, Report, Status};
+pub use report::{Evaluations, HistoryEntry, IterationInfo, Report, SdpInfo, Status};
 
 use crate::cr::{LeastSquares, Objective};
 use crate::model::{Problem, Sense};
@@ -69,6 +71,7 @@ pub const AVAILABLE: &[&str] = &[
     "argmin_bfgs",
     "argmin_newton_cg",
     "argmin_trust_region",
+    "sdp",
 ];
 
 /// A method that can run.
@@ -230,7 +233,54 @@ fn reject(msg: impl Into<String>) -> crate::Error {
     crate::Error::from(Diagnostic::new(msg))
 }
 
-const SDP_LATER: &str = "the SDP path (issue \"Eigenvalue objectives\") is not yet available";
+const SDP_LATER: &str = "use method = \"sdp\" for SDP-representable problems";
+
+/// Whether `auto` hands the problem to the SDP path (contract §5): constraints, or an
+/// eigenvalue, singular-value, `abs` or non-squared norm function in the objective.
+pub fn wants_sdp(problem: &Problem, f: &crate::cr::Function) -> bool {
+    !problem.constraints.is_empty() || problem.has_spectral_terms() || f.is_nonsmooth()
+}
+
+/// Runs the `sdp` method ([`crate::eig::sdp`]); with `auto`, rejects a program whose largest
+/// PSD block exceeds [`crate::eig::sdp::AUTO_MAX_PSD_BLOCK`] (that is `spectral_bundle`'s job).
+fn solve_sdp(
+    problem: &Problem,
+    options: &SolveOptions,
+    auto: bool,
+) -> Result<Report, crate::Error> {
+    use crate::eig::sdp;
+    let start = Instant::now();
+    let rec = crate::eig::recognize::recognize(problem).map_err(crate::Error::from)?;
+    let block = crate::eig::conic::largest_psd_block(&rec);
+    if auto && block > sdp::AUTO_MAX_PSD_BLOCK {
+        return Err(reject(format!(
+            "the SDP has a PSD block of size {block} > {}, which `auto` hands to \
+             spectral_bundle (issue 7), not yet available; use method = \"sdp\" to solve it \
+             densely anyway",
+            sdp::AUTO_MAX_PSD_BLOCK
+        )));
+    }
+    let limits = sdp::SdpLimits {
+        tol: options
+            .tol
+            .or(problem.solver.tol)
+            .unwrap_or(sdp::DEFAULT_TOL),
+        max_iter: options
+            .max_iter
+            .or(problem.solver.max_iter)
+            .unwrap_or(sdp::DEFAULT_MAX_ITER),
+        time_limit: options.time_limit,
+    };
+    let mut report = sdp::solve_recognized(problem, &rec, limits, start);
+    if auto {
+        report.method_reason = Some(format!(
+            "eigenvalue, singular-value or nonsmooth norm terms or constraints; SDP-representable \
+             with largest PSD block {block} ≤ {}",
+            sdp::AUTO_MAX_PSD_BLOCK
+        ));
+    }
+    Ok(report)
+}
 
 /// The method `auto` picks, and why.
 pub fn choose_auto(
@@ -309,6 +359,9 @@ pub fn solve(problem: &Problem, options: &SolveOptions) -> Result<Report, crate:
         )));
     }
     let f = problem.function().map_err(reject)?;
+    if name == "sdp" || (name == "auto" && wants_sdp(problem, &f)) {
+        return solve_sdp(problem, options, name == "auto");
+    }
     let (method, reason) = match Method::parse(&name) {
         Some(m) => {
             if !problem.constraints.is_empty() {
@@ -516,6 +569,7 @@ pub fn solve_objective(
         max_iter: limits.max_iter,
         message: out.message,
         history: out.history,
+        sdp: None,
     }
 }
 

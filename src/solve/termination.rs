@@ -427,6 +427,13 @@ where
     }
 
     fn terminate(&mut self, _state: &St<P, H>) -> TerminationStatus {
+        if super::interrupt::requested() {
+            self.outcome = Some((
+                Status::Interrupted,
+                "interrupted (Ctrl-C); the point is the last accepted iterate".into(),
+            ));
+            return TerminationStatus::Terminated(TerminationReason::Interrupt);
+        }
         if let Some(t) = self.limits.time_limit {
             if self.start.elapsed() >= t {
                 self.outcome = Some((

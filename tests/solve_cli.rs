@@ -141,7 +141,7 @@ fn rejected_inputs_exit_2_with_one_message() {
                 "solve",
                 "problems/least_squares.toml",
                 "--method",
-                "trust_region",
+                "spectral_bundle",
             ],
             "not available",
         ),
@@ -150,8 +150,8 @@ fn rejected_inputs_exit_2_with_one_message() {
             "unknown method",
         ),
         (
-            vec!["solve", "problems/lambda_max_affine.toml"],
-            "Eigenvalue objectives",
+            vec!["solve", "problems/rank_one_fit.toml", "--method", "sdp"],
+            "not SDP-representable",
         ),
         (
             vec![

@@ -17,13 +17,14 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Solve a problem (contract §3): progress on a terminal, a closing summary, the result
-    /// file with --output; exit 0 optimal, 2 rejected input, 3 any other status.
+    /// Solve a problem: progress on a terminal, a closing summary, the result file with
+    /// --output; exit 0 optimal, 2 rejected input, 3 any other status.
     Solve {
         /// The problem file (TOML).
         file: PathBuf,
         /// Method (overrides `[solver] method`): auto, steepest_descent, newton, pseudo_newton,
-        /// lbfgs, gauss_newton, levenberg_marquardt (lm), argmin_lbfgs.
+        /// lbfgs, trust_region, gauss_newton, levenberg_marquardt (lm), sdp, argmin_lbfgs,
+        /// argmin_bfgs, argmin_newton_cg, argmin_trust_region; see docs/methods.md.
         #[arg(long)]
         method: Option<String>,
         /// Iteration limit (overrides `[solver] max_iter`).

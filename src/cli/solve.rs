@@ -56,6 +56,12 @@ pub fn run(args: Args) -> ExitCode {
         Err(d) => return reject(d),
     };
     let live = !args.quiet && std::io::stderr().is_terminal();
+    // The solvers minimize; show the objective in the problem's own sense.
+    let sign = if problem.sense == wirtinger::model::Sense::Maximize {
+        -1.0
+    } else {
+        1.0
+    };
     let mut last_draw: Option<Instant> = None;
     let mut drawn = false;
     let progress = |info: &IterationInfo| {
@@ -72,7 +78,12 @@ pub fn run(args: Args) -> ExitCode {
         let _ = write!(
             e,
             "\r{}  iter {:>6}  f {:>14.7e}  |g| {:>10.3e}  step {:>10.3e}  {:>7.2}s\x1b[K",
-            info.method, info.iter, info.value, info.gradient_norm, info.step, info.elapsed
+            info.method,
+            info.iter,
+            sign * info.value,
+            info.gradient_norm,
+            info.step,
+            info.elapsed
         );
         let _ = e.flush();
     };

@@ -238,14 +238,24 @@ impl Function {
     /// Whether the objective uses a function that is not differentiable everywhere
     /// (abs, eigenvalue and singular-value functions).
     pub fn is_nonsmooth(&self) -> bool {
-        self.graph.nodes()[..=self.output].iter().any(|n| {
-            matches!(
-                n.op,
-                Op::Unary(super::graph::Unary::Abs)
-                    | Op::Norm2
-                    | Op::SpectralValue(_)
-                    | Op::GenEigValue(_)
-            )
+        let nodes = &self.graph.nodes()[..=self.output];
+        // |u| and ‖u‖ are smooth when every use squares them (|u|², ‖r‖² = norm2(r)^2): count
+        // the uses that are not an even integer power.
+        let mut unsquared_uses = vec![0usize; nodes.len()];
+        for n in nodes {
+            let even =
+                matches!(n.op, Op::PowConst(p) if p.im == 0.0 && p.re > 0.0 && p.re % 2.0 == 0.0);
+            for &a in &n.args {
+                if !even {
+                    unsquared_uses[a] += 1;
+                }
+            }
+        }
+        unsquared_uses[self.output] += 1;
+        nodes.iter().enumerate().any(|(id, n)| match n.op {
+            Op::Unary(super::graph::Unary::Abs) | Op::Norm2 => unsquared_uses[id] > 0,
+            Op::SpectralValue(_) | Op::GenEigValue(_) => true,
+            _ => false,
         })
     }
 }

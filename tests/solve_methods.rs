@@ -346,9 +346,16 @@ fn rejected(p: &Problem, o: &SolveOptions) -> String {
 #[test]
 fn rejections() {
     let lam = load_problem(Path::new("problems/lambda_max_affine.toml")).unwrap();
-    assert!(rejected(&lam, &SolveOptions::default()).contains("Eigenvalue objectives"));
+    // `auto` hands an eigenvalue objective to `sdp` (issue 4).
+    let r = solve(&lam, &SolveOptions::default()).unwrap();
+    assert_eq!(
+        (r.method.as_str(), r.status),
+        ("sdp", Status::Optimal),
+        "{}",
+        r.message
+    );
     let ls = load_problem(Path::new("problems/least_squares.toml")).unwrap();
-    let msg = rejected(&ls, &opts("sdp"));
+    let msg = rejected(&ls, &opts("spectral_bundle"));
     assert!(
         msg.contains("not available") && msg.contains("levenberg_marquardt"),
         "{msg}"

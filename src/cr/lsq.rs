@@ -89,7 +89,9 @@ fn square_of(g: &Graph, id: NodeId) -> Option<NodeId> {
     match &n.op {
         Op::Unary(Unary::Abs2) => Some(n.args[0]),
         // ‖r‖² written as norm2(r)^2: the residual is r itself, not the scalar ‖r‖
-        Op::PowConst(p) if *p == C64::new(2.0, 0.0) && matches!(g.node(n.args[0]).op, Op::Norm2) => {
+        Op::PowConst(p)
+            if *p == C64::new(2.0, 0.0) && matches!(g.node(n.args[0]).op, Op::Norm2) =>
+        {
             Some(g.node(n.args[0]).args[0])
         }
         Op::PowConst(p) if *p == C64::new(2.0, 0.0) && g.ty(n.args[0]).real => Some(n.args[0]),

@@ -1,9 +1,20 @@
-//! Eigenvalue objectives solved as semidefinite programs.
+//! Eigenvalue objectives solved as semidefinite programs (the `sdp` method).
 //!
-//! For now this module holds the numerical backend that Clarabel's positive-semidefinite cones
-//! link against: [`blas`], faer-backed implementations of the Fortran BLAS/LAPACK symbols
-//! Clarabel calls (compiled with the default `faer-blas` cargo feature, left out with
-//! `system-blas`; see `docs/sdp-backend.md`).
+//! - [`affine`]: affine maps x ↦ A₀ + Σ xⱼAⱼ of graph nodes over the real coordinates, by exact
+//!   linearization and a checked affinity test;
+//! - [`recognize`]: the disciplined-convex check (which problems are SDP-representable);
+//! - [`conic`]: the conic program (epigraphs, LMIs, Hermitian → real embedding, SOCs);
+//! - [`sdp`]: the Clarabel run, settings and status mapping;
+//! - [`verify`]: every atom recomputed at x*, never `optimal` without it;
+//! - `blas`: faer-backed implementations of the Fortran BLAS/LAPACK symbols Clarabel's PSD cones
+//!   link against (compiled with the default `faer-blas` cargo feature, left out with
+//!   `system-blas`; see `docs/sdp-backend.md`).
 
 #[cfg(all(feature = "faer-blas", not(feature = "system-blas")))]
 pub mod blas;
+
+pub mod affine;
+pub mod conic;
+pub mod recognize;
+pub mod sdp;
+pub mod verify;

@@ -86,6 +86,11 @@ pub fn result_json(problem: &Problem, report: &Report) -> Value {
                 "largest_psd_block": sdp.largest_psd_block,
                 "variables": sdp.conic_size.0,
                 "rows": sdp.conic_size.1,
+                "timings": sdp
+                    .timings
+                    .iter()
+                    .map(|(k, v)| ((*k).to_string(), num(*v)))
+                    .collect::<Map<String, Value>>(),
             }),
         );
     }

@@ -113,7 +113,8 @@ pub struct Report {
     pub point: Vec<C64>,
     /// The method's own iterations.
     pub iterations: u64,
-    /// ‖g‖ at `point` (gradient of the objective in the problem's own sense; same norm).
+    /// ‖g‖ at `point` (gradient of the objective in the problem's own sense; same norm); NaN
+    /// where the method has none (`sdp`), written as `null` in the result file.
     pub gradient_norm: f64,
     /// Evaluation counts.
     pub evaluations: Evaluations,
@@ -128,4 +129,28 @@ pub struct Report {
     /// Iteration history, thinned uniformly once it exceeds
     /// [`crate::solve::SolveOptions::history_limit`] entries.
     pub history: Vec<HistoryEntry>,
+    /// What the `sdp` method adds (None for the other methods).
+    pub sdp: Option<SdpInfo>,
+}
+
+/// Extra results of the `sdp` method (see [`crate::eig::verify`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SdpInfo {
+    /// |primal − dual objective| of the conic program at Clarabel's solution.
+    pub duality_gap: f64,
+    /// Clarabel's relative duality gap.
+    pub relative_gap: f64,
+    /// Largest relative difference between an atom recomputed at x* and its epigraph value, or
+    /// constraint violation (the verification; `optimal` needs it ≤ 1e-6).
+    pub verification: f64,
+    /// What that largest difference was about.
+    pub verification_worst: String,
+    /// Clarabel's own status.
+    pub clarabel_status: String,
+    /// Size of the largest PSD block (after the Hermitian → real embedding).
+    pub largest_psd_block: usize,
+    /// Variables and constraint rows of the conic program.
+    pub conic_size: (usize, usize),
+    /// Seconds per phase: `recognize`, `build`, `clarabel` (its own solve time), `verify`.
+    pub timings: Vec<(&'static str, f64)>,
 }

@@ -1,0 +1,262 @@
+//! Affine maps of graph nodes over the real coordinates of the variables.
+//!
+//! The SDP path works on real coordinates x ∈ ℝᴺ: one per entry of a real variable, two (the
+//! real and the imaginary part) per entry of a complex one ([`Coords`]). A node whose value is
+//! affine in x, A(x) = A₀ + Σⱼ xⱼ Aⱼ, is extracted by exact linearization
+//! ([`affine_map`]): A₀ is the value at x = 0 and Aⱼ = ∂A/∂xⱼ its forward-mode tangent along
+//! the coordinate direction eⱼ (for the imaginary part of a complex entry z = u + iv the
+//! direction is dz = i), all N tangents propagated at once by [`crate::cr::propagate`].
+//!
+//! Linearization at one point says nothing about affinity, so the map is then *checked*: the
+//! node is evaluated at two seeded pseudo-random points x and compared with A₀ + Σ xⱼAⱼ; a
+//! relative mismatch above [`AFFINE_TOL`] means the node is not affine (for a polynomial or an
+//! analytic function, a generic point detects any nonlinearity; for piecewise-linear functions
+//! such as |·| the derivative the engine uses at 0 is a subgradient that does not reproduce the
+//! values elsewhere). A node that is not affine is not SDP-representable as an argument of an
+//! atom (Boyd & Vandenberghe, *Convex Optimization*, §4.6.2: LMIs need affine matrix functions).
+
+use crate::cr::{propagate, Batch, Graph, NodeId, Values};
+use crate::model::{Shape, Tensor, Ty};
+use num_complex::Complex64 as C64;
+use std::sync::Arc;
+
+/// Relative tolerance of the affinity check: max |A(x) − (A₀ + Σ xⱼAⱼ)| ≤ AFFINE_TOL · scale,
+/// scale = max(1, max |A(x)|, Σⱼ |xⱼ| max |Aⱼ|).
+pub const AFFINE_TOL: f64 = 1e-9;
+
+/// The real coordinates of the variables, in stacking order.
+#[derive(Clone, Debug)]
+pub struct Coords {
+    /// One entry per coordinate: (variable, entry of the variable, imaginary part?).
+    pub dirs: Vec<(usize, usize, bool)>,
+    /// The variables' names and types.
+    pub vars: Vec<(String, Ty)>,
+}
+
+impl Coords {
+    /// The coordinates of these variables: real entries give one coordinate, complex two
+    /// (real part, then imaginary part).
+    pub fn new(vars: &[(String, Ty)]) -> Coords {
+        let mut dirs = Vec::new();
+        for (i, (_, t)) in vars.iter().enumerate() {
+            for k in 0..t.shape.numel() {
+                dirs.push((i, k, false));
+                if !t.real {
+                    dirs.push((i, k, true));
+                }
+            }
+        }
+        Coords {
+            dirs,
+            vars: vars.to_vec(),
+        }
+    }
+    /// Number of real coordinates N.
+    pub fn len(&self) -> usize {
+        self.dirs.len()
+    }
+    /// True when there are no coordinates.
+    pub fn is_empty(&self) -> bool {
+        self.dirs.is_empty()
+    }
+    /// The variables' values at x, one tensor per variable.
+    pub fn tensors(&self, x: &[f64]) -> Vec<Arc<Tensor>> {
+        let mut ts: Vec<Tensor> = self
+            .vars
+            .iter()
+            .map(|(_, t)| Tensor::zeros(t.shape))
+            .collect();
+        for (&(v, e, im), &xj) in self.dirs.iter().zip(x) {
+            let d = &mut ts[v].data_mut()[e];
+            if im {
+                d.im = xj;
+            } else {
+                d.re = xj;
+            }
+        }
+        ts.into_iter().map(Arc::new).collect()
+    }
+    /// The stacked complex point (as in [`crate::model::Problem::initial_point`]) of x.
+    pub fn point(&self, x: &[f64]) -> Vec<C64> {
+        self.tensors(x)
+            .iter()
+            .flat_map(|t| t.data().to_vec())
+            .collect()
+    }
+    /// The real coordinates of a stacked complex point.
+    pub fn coordinates(&self, z: &[C64]) -> Vec<f64> {
+        let mut offsets = Vec::with_capacity(self.vars.len());
+        let mut off = 0;
+        for (_, t) in &self.vars {
+            offsets.push(off);
+            off += t.shape.numel();
+        }
+        self.dirs
+            .iter()
+            .map(|&(v, e, im)| {
+                let w = z.get(offsets[v] + e).copied().unwrap_or_default();
+                if im {
+                    w.im
+                } else {
+                    w.re
+                }
+            })
+            .collect()
+    }
+}
+
+/// A(x) = A₀ + Σⱼ xⱼ Aⱼ, stored by entry: `rows[e]` lists the nonzero (j, (Aⱼ)ₑ).
+#[derive(Clone, Debug)]
+pub struct AffineMap {
+    /// Shape of the value.
+    pub shape: Shape,
+    /// A₀, column-major.
+    pub c0: Vec<C64>,
+    /// For each entry, its nonzero coefficients (coordinate, value).
+    pub rows: Vec<Vec<(usize, C64)>>,
+}
+
+impl AffineMap {
+    /// The value at x.
+    pub fn eval(&self, x: &[f64]) -> Vec<C64> {
+        self.c0
+            .iter()
+            .zip(&self.rows)
+            .map(|(c, r)| r.iter().fold(*c, |s, &(j, a)| s + a * x[j]))
+            .collect()
+    }
+    /// c·A(x) for a real c.
+    pub fn scaled(mut self, c: f64) -> AffineMap {
+        self.c0.iter_mut().for_each(|v| *v *= c);
+        self.rows
+            .iter_mut()
+            .for_each(|r| r.iter_mut().for_each(|(_, a)| *a *= c));
+        self
+    }
+    /// A(x) − B(x) (same number of entries).
+    pub fn minus(&self, b: &AffineMap) -> AffineMap {
+        let mut out = self.clone();
+        for (e, (c, r)) in b.c0.iter().zip(&b.rows).enumerate() {
+            out.c0[e] -= c;
+            out.rows[e].extend(r.iter().map(|&(j, a)| (j, -a)));
+        }
+        out
+    }
+    /// Whether any entry has an imaginary constant or coefficient.
+    pub fn is_complex(&self) -> bool {
+        self.c0.iter().any(|c| c.im != 0.0) || self.rows.iter().flatten().any(|(_, a)| a.im != 0.0)
+    }
+    /// Whether entry e has an imaginary constant or coefficient.
+    pub fn entry_is_complex(&self, e: usize) -> bool {
+        self.c0[e].im != 0.0 || self.rows[e].iter().any(|(_, a)| a.im != 0.0)
+    }
+}
+
+fn rng(seed: u64) -> impl FnMut() -> f64 {
+    let mut s = seed;
+    move || {
+        // splitmix64
+        s = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = s;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        (z >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
+    }
+}
+
+/// Extracts the affine map of `node` over `coords` and checks that the node is affine.
+/// The error says why not (not affine, or evaluation failed).
+pub fn affine_map(g: &Graph, node: NodeId, coords: &Coords) -> Result<AffineMap, String> {
+    let n = coords.len();
+    let zero = vec![0.0; n];
+    let mut values = Values::new(g, &coords.tensors(&zero), &[]);
+    let base = values.ensure_get(g, node).map_err(|e| e.message)?;
+    let shape = base.shape();
+    let numel = shape.numel();
+    let tangents: Vec<Option<Batch>> = coords
+        .vars
+        .iter()
+        .enumerate()
+        .map(|(i, (_, t))| {
+            let m = t.shape.numel();
+            let mut b = Batch::zeros(m, n);
+            for (j, &(v, e, im)) in coords.dirs.iter().enumerate() {
+                if v == i {
+                    b.data[e + j * m] = if im {
+                        C64::new(0.0, 1.0)
+                    } else {
+                        C64::new(1.0, 0.0)
+                    };
+                }
+            }
+            Some(b)
+        })
+        .collect();
+    let mut rows: Vec<Vec<(usize, C64)>> = vec![Vec::new(); numel];
+    if n > 0 {
+        let t = propagate(g, &[node], &mut values, &tangents, &[]).map_err(|e| e.message)?;
+        if let Some(Some(batch)) = t.get(node) {
+            for j in 0..n {
+                for (e, &a) in batch.col(j).iter().enumerate() {
+                    if a != C64::new(0.0, 0.0) {
+                        rows[e].push((j, a));
+                    }
+                }
+            }
+        }
+    }
+    let map = AffineMap {
+        shape,
+        c0: base.data().to_vec(),
+        rows,
+    };
+    if n > 0 {
+        for (seed, amp) in [(17u64, 1.0), (29u64, 3.0)] {
+            let mut r = rng(seed);
+            let x: Vec<f64> = (0..n).map(|_| amp * r()).collect();
+            let mut vals = Values::new(g, &coords.tensors(&x), &[]);
+            let actual = vals.ensure_get(g, node).map_err(|e| e.message)?;
+            let lin = map.eval(&x);
+            let mut scale: f64 = 1.0;
+            let mut diff: f64 = 0.0;
+            for (e, (a, l)) in actual.data().iter().zip(&lin).enumerate() {
+                let coef = map.rows[e].iter().map(|(_, c)| c.norm()).sum::<f64>() * amp;
+                scale = scale.max(a.norm()).max(coef).max(map.c0[e].norm());
+                diff = diff.max((a - l).norm());
+            }
+            if !diff.is_finite() || diff > AFFINE_TOL * scale {
+                return Err(format!(
+                    "it is not affine in the variables (its value differs from its linearization at 0 by {:.3e} relative)",
+                    diff / scale
+                ));
+            }
+        }
+    }
+    Ok(map)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cr::Unary;
+
+    #[test]
+    fn affine_and_not_affine() {
+        let vars = vec![("z".to_string(), Ty::complex(Shape::Vector(2)))];
+        let coords = Coords::new(&vars);
+        let mut g = Graph::default();
+        let z = g.push(crate::cr::Op::Var(0), vec![], vars[0].1);
+        let c = g.scale(C64::new(2.0, 1.0), z);
+        let m = affine_map(&g, c, &coords).unwrap();
+        // d/d(im z0) of (2 + i) z0 is (2 + i)·i = −1 + 2i.
+        assert_eq!(
+            m.rows[0],
+            vec![(0, C64::new(2.0, 1.0)), (1, C64::new(-1.0, 2.0))]
+        );
+        let a = g.unary(Unary::Abs2, z);
+        assert!(affine_map(&g, a, &coords).is_err());
+        let x = [0.5, -1.0, 2.0, 0.25];
+        assert_eq!(coords.coordinates(&coords.point(&x)), x.to_vec());
+    }
+}

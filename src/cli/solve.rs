@@ -103,10 +103,15 @@ pub fn run(args: Args) -> ExitCode {
     let report = match result {
         Ok(r) => r,
         Err(Error::Input(d)) => {
-            let d = if d.file.is_none() {
-                d.for_file(file)
-            } else {
-                *d
+            // A rejection that points into the problem file (e.g. a constraint the SDP path
+            // cannot take) gets the file's text, so that it shows line, column and snippet.
+            let d = match (d.file.is_none(), d.span.is_some() && d.source.is_none()) {
+                (true, true) => match std::fs::read_to_string(file) {
+                    Ok(text) => d.in_file(file, text),
+                    Err(_) => d.for_file(file),
+                },
+                (true, false) => d.for_file(file),
+                _ => *d,
             };
             return reject(d);
         }
@@ -139,6 +144,10 @@ fn summary(file: &Path, r: &wirtinger::solve::Report) {
     println!("status      {}: {}", r.status, r.message);
     println!("objective   {:.12e}", r.objective);
     println!("iterations  {}", r.iterations);
-    println!("|gradient|  {:.3e}", r.gradient_norm);
+    if r.gradient_norm.is_finite() {
+        println!("|gradient|  {:.3e}", r.gradient_norm);
+    } else {
+        println!("|gradient|  — (none for this method)");
+    }
     println!("time        {:.4} s", r.time_seconds);
 }

@@ -1,6 +1,6 @@
 //! Methods on problems with known answers, and the statuses of contract §4.
 
-use faer::linalg::solvers::SolveLstsq;
+use faer::linalg::solvers::{Solve, SolveLstsq};
 use faer::Mat;
 use num_complex::Complex64 as C64;
 use std::cell::RefCell;
@@ -377,4 +377,48 @@ expr = "sum(x) == 1"
     );
     assert!(rejected(&con, &opts("newton")).contains("constraints"));
     assert!(rejected(&con, &SolveOptions::default()).contains("constraints"));
+}
+
+/// MVDR in sidelobe-canceller form reaches the closed-form output power 1/(a₀ᴴR⁻¹a₀),
+/// recomputed here with faer from the loaded data (independently of the problem's own
+/// `expected_objective`), with Newton in one step (K = 0) and with L-BFGS and `auto`.
+#[test]
+fn mvdr_beamformer_reaches_the_closed_form_output_power() {
+    let p = load_problem(Path::new("problems/mvdr_beamformer.toml")).unwrap();
+    let r = data(&p, "R");
+    let a0 = data(&p, "a0");
+    let x = r.partial_piv_lu().solve(&a0);
+    let q: C64 = (0..a0.nrows()).map(|i| a0[(i, 0)].conj() * x[(i, 0)]).sum();
+    let want = 1.0 / q.re;
+    assert!((want - p.expected_objective.unwrap()).abs() < 1e-12 * want);
+    for m in ["newton", "lbfgs", "auto"] {
+        let rep = solve(&p, &opts(m)).unwrap();
+        assert_eq!(rep.status, Status::Optimal, "{m}: {}", rep.message);
+        assert!(
+            (rep.objective - want).abs() < 1e-9 * want,
+            "{m}: {} vs {want}",
+            rep.objective
+        );
+        if m == "newton" {
+            assert_eq!(rep.iterations, 1, "a Hermitian quadratic: one Newton step");
+        }
+    }
+}
+
+/// An objective that overflows along the descent direction ends `numerical_error` with the last
+/// finite point, never `optimal` and never a NaN objective.
+#[test]
+fn status_numerical_error_keeps_the_last_finite_point() {
+    let p = parse(
+        r#"
+[variables]
+x = { type = "real", shape = [], init = 1.5 }
+[objective]
+minimize = "-exp(exp(x^2))"
+"#,
+    );
+    let r = solve(&p, &opts("steepest_descent")).unwrap();
+    assert_eq!(r.status, Status::NumericalError, "{}", r.message);
+    assert!(r.objective.is_finite(), "{}", r.objective);
+    assert!(r.point.iter().all(|z| z.re.is_finite() && z.im == 0.0));
 }

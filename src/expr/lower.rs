@@ -1008,6 +1008,12 @@ impl<'a> Lowerer<'a> {
                 format!("`{name}` needs a square matrix, got {s}"),
             ));
         }
+        if s.numel() == 0 {
+            return Err(LowerError::new(
+                &e.span,
+                format!("`{name}` needs a non-empty matrix, got {s}"),
+            ));
+        }
         Ok(a)
     }
 }

@@ -376,7 +376,11 @@ expr = "sum(x) == 1"
 "#,
     );
     assert!(rejected(&con, &opts("newton")).contains("constraints"));
-    assert!(rejected(&con, &SolveOptions::default()).contains("constraints"));
+    // `auto` hands the constrained problem to the SDP path: min ‖x‖² s.t. Σx = 1 is 1/2 at
+    // x = (1/2, 1/2).
+    let r = solve(&con, &SolveOptions::default()).unwrap();
+    assert_eq!((r.method.as_str(), r.status), ("sdp", Status::Optimal));
+    assert!((r.objective - 0.5).abs() < 1e-8, "{}", r.objective);
 }
 
 /// MVDR in sidelobe-canceller form reaches the closed-form output power 1/(a₀ᴴR⁻¹a₀),

@@ -18,10 +18,11 @@
 //! its span in the problem file).
 
 use super::affine::{affine_map, AffineMap, Coords};
-use crate::cr::{Graph, NodeId, Op, Spectral, Unary};
+use crate::cr::{Graph, NodeId, Op, Spectral, Trans, Unary};
 use crate::expr::BinOp;
 use crate::model::{Problem, Sense};
 use crate::Diagnostic;
+use num_complex::Complex64 as C64;
 
 /// A convex atom φ(A(x)) with its argument's affine map.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -257,6 +258,46 @@ impl Rec<'_> {
                 out.atoms.push(atom(kind, n.args[0], 1.0, c)?);
                 Ok(())
             }
+            // Squares of real values and squared norms are norm2sq atoms: x^2 and x.^2 of a real
+            // scalar, sum(r.^2) of a real r, norm2(r)^2, r' * r and transpose(r) * r (real r).
+            Op::PowConst(p) if *p == C64::new(2.0, 0.0) && n.ty.shape.is_scalar() => {
+                let a = n.args[0];
+                let inner = self.g.node(a);
+                let (r, ok) = match inner.op {
+                    Op::Norm2 => (inner.args[0], true),
+                    _ => (a, self.g.ty(a).real),
+                };
+                if !ok {
+                    return self.affine_term(node, c, out);
+                }
+                if c < 0.0 {
+                    return Err(self.convexity_error(node, c, constraint));
+                }
+                out.atoms.push(atom(AtomKind::Norm2Sq, r, 1.0, c)?);
+                Ok(())
+            }
+            Op::Sum
+                if matches!(self.g.node(n.args[0]).op, Op::PowConst(p) if p == C64::new(2.0, 0.0))
+                    && self.g.ty(self.g.node(n.args[0]).args[0]).real =>
+            {
+                if c < 0.0 {
+                    return Err(self.convexity_error(node, c, constraint));
+                }
+                let r = self.g.node(n.args[0]).args[0];
+                out.atoms.push(atom(AtomKind::Norm2Sq, r, 1.0, c)?);
+                Ok(())
+            }
+            Op::MatMul(Trans::H, Trans::N) | Op::MatMul(Trans::T, Trans::N)
+                if n.args[0] == n.args[1]
+                    && n.ty.shape.is_scalar()
+                    && (matches!(n.op, Op::MatMul(Trans::H, _)) || self.g.ty(n.args[0]).real) =>
+            {
+                if c < 0.0 {
+                    return Err(self.convexity_error(node, c, constraint));
+                }
+                out.atoms.push(atom(AtomKind::Norm2Sq, n.args[0], 1.0, c)?);
+                Ok(())
+            }
             Op::Sum
                 if matches!(
                     self.g.node(n.args[0]).op,
@@ -275,26 +316,29 @@ impl Rec<'_> {
                 out.atoms.push(atom(kind, inner.args[0], 1.0, c)?);
                 Ok(())
             }
-            _ => {
-                let map = affine_map(self.g, node, self.coords).map_err(|e| {
-                    format!(
-                        "the term `{}` is neither affine nor a supported convex atom: {e}",
-                        atom_name(self.g, node)
-                    )
-                })?;
-                if map.c0.len() != 1 {
-                    return Err(format!(
-                        "the term `{}` is not a scalar",
-                        atom_name(self.g, node)
-                    ));
-                }
-                out.c0 += c * map.c0[0].re;
-                for &(j, a) in &map.rows[0] {
-                    out.lin[j] += c * a.re;
-                }
-                Ok(())
-            }
+            _ => self.affine_term(node, c, out),
         }
+    }
+
+    /// A term c·φ with φ affine in the real coordinates.
+    fn affine_term(&self, node: NodeId, c: f64, out: &mut ConvexExpr) -> Result<(), String> {
+        let map = affine_map(self.g, node, self.coords).map_err(|e| {
+            format!(
+                "the term `{}` is neither affine nor a supported convex atom: {e}",
+                atom_name(self.g, node)
+            )
+        })?;
+        if map.c0.len() != 1 {
+            return Err(format!(
+                "the term `{}` is not a scalar",
+                atom_name(self.g, node)
+            ));
+        }
+        out.c0 += c * map.c0[0].re;
+        for &(j, a) in &map.rows[0] {
+            out.lin[j] += c * a.re;
+        }
+        Ok(())
     }
 }
 

@@ -15,6 +15,7 @@
 
 mod adjoint;
 mod check;
+mod coords;
 mod custom;
 mod eval;
 mod function;
@@ -26,6 +27,7 @@ mod tangent;
 
 pub use adjoint::{active_nodes, pullback};
 pub use check::{check_derivatives, random_point, CheckReport, GRADIENT_TOL, HESSIAN_TOL};
+pub use coords::Coords;
 pub use custom::CustomOp;
 pub use eval::{
     evaluate, evaluate_outputs, hermitian_defect, normalize_phase, EvalError, Values, HERMITIAN_TOL,

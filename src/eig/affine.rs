@@ -1,7 +1,7 @@
 //! Affine maps of graph nodes over the real coordinates of the variables.
 //!
 //! The SDP path works on real coordinates x ∈ ℝᴺ: one per entry of a real variable, two (the
-//! real and the imaginary part) per entry of a complex one ([`Coords`]). A node whose value is
+//! real and the imaginary part) per entry of a complex one ([`Coords`], in `crate::cr`). A node whose value is
 //! affine in x, A(x) = A₀ + Σⱼ xⱼ Aⱼ, is extracted by exact linearization
 //! ([`affine_map`]): A₀ is the value at x = 0 and Aⱼ = ∂A/∂xⱼ its forward-mode tangent along
 //! the coordinate direction eⱼ (for the imaginary part of a complex entry z = u + iv the
@@ -15,95 +15,14 @@
 //! values elsewhere). A node that is not affine is not SDP-representable as an argument of an
 //! atom (Boyd & Vandenberghe, *Convex Optimization*, §4.6.2: LMIs need affine matrix functions).
 
-use crate::cr::{propagate, Batch, Graph, NodeId, Values};
-use crate::model::{Shape, Tensor, Ty};
+pub use crate::cr::Coords;
+use crate::cr::{propagate, Graph, NodeId, Values};
+use crate::model::Shape;
 use num_complex::Complex64 as C64;
-use std::sync::Arc;
 
 /// Relative tolerance of the affinity check: max |A(x) − (A₀ + Σ xⱼAⱼ)| ≤ AFFINE_TOL · scale,
 /// scale = max(1, max |A(x)|, Σⱼ |xⱼ| max |Aⱼ|).
 pub const AFFINE_TOL: f64 = 1e-9;
-
-/// The real coordinates of the variables, in stacking order.
-#[derive(Clone, Debug)]
-pub struct Coords {
-    /// One entry per coordinate: (variable, entry of the variable, imaginary part?).
-    pub dirs: Vec<(usize, usize, bool)>,
-    /// The variables' names and types.
-    pub vars: Vec<(String, Ty)>,
-}
-
-impl Coords {
-    /// The coordinates of these variables: real entries give one coordinate, complex two
-    /// (real part, then imaginary part).
-    pub fn new(vars: &[(String, Ty)]) -> Coords {
-        let mut dirs = Vec::new();
-        for (i, (_, t)) in vars.iter().enumerate() {
-            for k in 0..t.shape.numel() {
-                dirs.push((i, k, false));
-                if !t.real {
-                    dirs.push((i, k, true));
-                }
-            }
-        }
-        Coords {
-            dirs,
-            vars: vars.to_vec(),
-        }
-    }
-    /// Number of real coordinates N.
-    pub fn len(&self) -> usize {
-        self.dirs.len()
-    }
-    /// True when there are no coordinates.
-    pub fn is_empty(&self) -> bool {
-        self.dirs.is_empty()
-    }
-    /// The variables' values at x, one tensor per variable.
-    pub fn tensors(&self, x: &[f64]) -> Vec<Arc<Tensor>> {
-        let mut ts: Vec<Tensor> = self
-            .vars
-            .iter()
-            .map(|(_, t)| Tensor::zeros(t.shape))
-            .collect();
-        for (&(v, e, im), &xj) in self.dirs.iter().zip(x) {
-            let d = &mut ts[v].data_mut()[e];
-            if im {
-                d.im = xj;
-            } else {
-                d.re = xj;
-            }
-        }
-        ts.into_iter().map(Arc::new).collect()
-    }
-    /// The stacked complex point (as in [`crate::model::Problem::initial_point`]) of x.
-    pub fn point(&self, x: &[f64]) -> Vec<C64> {
-        self.tensors(x)
-            .iter()
-            .flat_map(|t| t.data().to_vec())
-            .collect()
-    }
-    /// The real coordinates of a stacked complex point.
-    pub fn coordinates(&self, z: &[C64]) -> Vec<f64> {
-        let mut offsets = Vec::with_capacity(self.vars.len());
-        let mut off = 0;
-        for (_, t) in &self.vars {
-            offsets.push(off);
-            off += t.shape.numel();
-        }
-        self.dirs
-            .iter()
-            .map(|&(v, e, im)| {
-                let w = z.get(offsets[v] + e).copied().unwrap_or_default();
-                if im {
-                    w.im
-                } else {
-                    w.re
-                }
-            })
-            .collect()
-    }
-}
 
 /// A(x) = A₀ + Σⱼ xⱼ Aⱼ, stored by entry: `rows[e]` lists the nonzero (j, (Aⱼ)ₑ).
 #[derive(Clone, Debug)]
@@ -174,25 +93,7 @@ pub fn affine_map(g: &Graph, node: NodeId, coords: &Coords) -> Result<AffineMap,
     let base = values.ensure_get(g, node).map_err(|e| e.message)?;
     let shape = base.shape();
     let numel = shape.numel();
-    let tangents: Vec<Option<Batch>> = coords
-        .vars
-        .iter()
-        .enumerate()
-        .map(|(i, (_, t))| {
-            let m = t.shape.numel();
-            let mut b = Batch::zeros(m, n);
-            for (j, &(v, e, im)) in coords.dirs.iter().enumerate() {
-                if v == i {
-                    b.data[e + j * m] = if im {
-                        C64::new(0.0, 1.0)
-                    } else {
-                        C64::new(1.0, 0.0)
-                    };
-                }
-            }
-            Some(b)
-        })
-        .collect();
+    let tangents = coords.unit_tangents();
     let mut rows: Vec<Vec<(usize, C64)>> = vec![Vec::new(); numel];
     if n > 0 {
         let t = propagate(g, &[node], &mut values, &tangents, &[]).map_err(|e| e.message)?;
@@ -240,6 +141,7 @@ pub fn affine_map(g: &Graph, node: NodeId, coords: &Coords) -> Result<AffineMap,
 mod tests {
     use super::*;
     use crate::cr::Unary;
+    use crate::model::Ty;
 
     #[test]
     fn affine_and_not_affine() {

@@ -7,7 +7,7 @@
 
 use super::ast::{BinOp, Expr, ExprKind, Span};
 use crate::cr::{
-    evaluate, hermitian_defect, propagate, Batch, CustomOp, Graph, NodeId, Op, Spectral, Trans,
+    evaluate, hermitian_defect, propagate, Coords, CustomOp, Graph, NodeId, Op, Spectral, Trans,
     Unary, Values, HERMITIAN_TOL,
 };
 use crate::model::{Shape, Tensor, Ty};
@@ -328,43 +328,12 @@ impl<'a> Lowerer<'a> {
 
     fn hermitian_along_variables(&self, arg: NodeId) -> Option<String> {
         const MAX_DIRECTIONS: usize = 512;
-        let mut dirs: Vec<(usize, usize, bool)> = Vec::new(); // (variable, entry, imaginary)
-        for (i, (_, t)) in self.vars.iter().enumerate() {
-            for k in 0..t.shape.numel() {
-                dirs.push((i, k, false));
-                if !t.real {
-                    dirs.push((i, k, true));
-                }
-            }
-        }
-        if dirs.len() > MAX_DIRECTIONS {
+        let coords = Coords::new(self.vars);
+        if coords.len() > MAX_DIRECTIONS {
             return None;
         }
-        let zeros: Vec<Arc<Tensor>> = self
-            .vars
-            .iter()
-            .map(|(_, t)| Arc::new(Tensor::zeros(t.shape)))
-            .collect();
-        let k = dirs.len();
-        let tangents: Vec<Option<Batch>> = self
-            .vars
-            .iter()
-            .enumerate()
-            .map(|(i, (_, t))| {
-                let n = t.shape.numel();
-                let mut b = Batch::zeros(n, k);
-                for (j, &(v, e, im)) in dirs.iter().enumerate() {
-                    if v == i {
-                        b.data[e + j * n] = if im {
-                            C64::new(0.0, 1.0)
-                        } else {
-                            C64::new(1.0, 0.0)
-                        };
-                    }
-                }
-                Some(b)
-            })
-            .collect();
+        let zeros = coords.tensors(&vec![0.0; coords.len()]);
+        let tangents = coords.unit_tangents();
         let mut values = Values::new(self.g(), &zeros, &[]);
         let base = values.ensure_get(self.g(), arg).ok()?;
         let d = hermitian_defect(&base);
@@ -376,7 +345,7 @@ impl<'a> Lowerer<'a> {
         let t = propagate(self.g(), &[arg], &mut values, &tangents, &[]).ok()?;
         let batch = t.get(arg)?.as_ref()?;
         let shape = self.ty(arg).shape;
-        for (j, &(v, e, im)) in dirs.iter().enumerate() {
+        for (j, &(v, e, im)) in coords.dirs.iter().enumerate() {
             let col = Tensor::from_parts(shape, batch.col(j).to_vec());
             let d = hermitian_defect(&col);
             if d > HERMITIAN_TOL {

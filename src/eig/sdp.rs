@@ -89,6 +89,7 @@ pub fn solve_recognized(
             conic_size: (conic.q.len(), conic.b.len()),
             timings: vec![("recognize", t_recognize), ("build", t_build)],
         }),
+        bundle: None,
     };
     #[cfg(all(feature = "faer-blas", not(feature = "system-blas")))]
     super::blas::ensure_linked();
@@ -213,5 +214,6 @@ pub fn solve_recognized(
                 ("verify", t_verify),
             ],
         }),
+        bundle: None,
     }
 }

@@ -36,7 +36,9 @@ pub mod termination;
 
 pub use complex_vec::CVec;
 pub use problem::Failure;
-pub use report::{Evaluations, HistoryEntry, IterationInfo, Report, SdpInfo, Status};
+pub use report::{
+    BundleInfo, Evaluations, HistoryEntry, IterationInfo, Report, SdpInfo, Status,
+};
 
 use crate::cr::{LeastSquares, Objective};
 use crate::model::{Problem, Sense};
@@ -570,6 +572,7 @@ pub fn solve_objective(
         message: out.message,
         history: out.history,
         sdp: None,
+        bundle: None,
     }
 }
 

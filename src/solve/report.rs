@@ -131,6 +131,8 @@ pub struct Report {
     pub history: Vec<HistoryEntry>,
     /// What the `sdp` method adds (None for the other methods).
     pub sdp: Option<SdpInfo>,
+    /// What the `spectral_bundle` method adds (None for the other methods).
+    pub bundle: Option<BundleInfo>,
 }
 
 /// Extra results of the `sdp` method (see [`crate::eig::verify`]).
@@ -152,5 +154,32 @@ pub struct SdpInfo {
     /// Variables and constraint rows of the conic program.
     pub conic_size: (usize, usize),
     /// Seconds per phase: `recognize`, `build`, `clarabel` (its own solve time), `verify`.
+    pub timings: Vec<(&'static str, f64)>,
+}
+
+/// Extra results of the `spectral_bundle` method (see [`crate::eig::bundle`]): the certified
+/// bracket of the optimal value, in the problem's own sense (for `minimize`, the objective is the
+/// upper bound; for `maximize`, the lower bound).
+#[derive(Clone, Debug, PartialEq)]
+pub struct BundleInfo {
+    /// Lower bound on the optimal value.
+    pub lower_bound: f64,
+    /// Upper bound on the optimal value.
+    pub upper_bound: f64,
+    /// upper − lower (≥ 0 up to rounding).
+    pub gap: f64,
+    /// gap / max(1, |upper|, |lower|), the quantity tested against `tol`.
+    pub relative_gap: f64,
+    /// Serious steps (the center moved).
+    pub serious_steps: u64,
+    /// Null steps (the model was enriched, the center kept).
+    pub null_steps: u64,
+    /// Columns of the subspace basis in the last subproblem.
+    pub subspace_size: usize,
+    /// Size n of the largest eigenvalue argument (before any Hermitian embedding).
+    pub matrix_size: usize,
+    /// How the extreme eigenpairs were computed (`dense` or `lanczos`).
+    pub eigensolver: String,
+    /// Seconds per phase.
     pub timings: Vec<(&'static str, f64)>,
 }

@@ -245,6 +245,223 @@ def rayleigh_quotient():
     return np.linalg.eigvalsh((G + G.conj().T) / 2)[0]
 
 
+# ---- the eigenvalue problems and the gallery additions -------------------------------------------
+
+def helmert(n):
+    """Orthonormal basis of 1⊥ (n×(n−1)): column j = (1, …, 1, −j, 0, …, 0)/√(j(j+1))."""
+    Q = np.zeros((n, n - 1))
+    for j in range(1, n):
+        Q[:j, j - 1] = 1.0
+        Q[j, j - 1] = -j
+        Q[:, j - 1] /= math.sqrt(j * (j + 1))
+    assert np.allclose(Q.T @ Q, np.eye(n - 1)) and np.allclose(Q.T @ np.ones(n), 0)
+    return Q
+
+
+def path_laplacian(w):
+    n = len(w) + 1
+    L = np.zeros((n, n))
+    for i, wi in enumerate(w):
+        e = np.zeros(n)
+        e[i], e[i + 1] = 1.0, -1.0
+        L += wi * np.outer(e, e)
+    return L
+
+
+def algebraic_connectivity_path():
+    """λ₂* = 12/(n(n²−1)) for the path P6, at w_i = 6i(n−i)/(n(n²−1)); certified by the Fiedler
+    vector: (v_i − v_{i+1})² = λ₂* on every edge bounds λ₂(L(w)) ≤ vᵀL(w)v = λ₂* Σw."""
+    n = 6
+    value = 12 / (n * (n * n - 1))
+    w = np.array([6 * i * (n - i) / (n * (n * n - 1)) for i in range(1, n)])
+    assert abs(w.sum() - 1) < 1e-15 and (w >= 0).all()
+    L = path_laplacian(w)
+    Q = helmert(n)
+    lam = np.linalg.eigvalsh(Q.T @ L @ Q)
+    assert abs(lam[0] - value) <= 1e-14, (lam[0], value)          # primal: attained
+    v = np.linalg.eigh(L)[1][:, 1]                                # Fiedler vector, simple
+    assert lam[1] - lam[0] > 0.1
+    gaps = (v[:-1] - v[1:]) ** 2
+    assert np.abs(gaps - value).max() <= 1e-14, gaps               # dual: upper bound
+    return value
+
+
+def cycle_sum_smallest():
+    """(4/7)(1 − cos(2π/7)) at w = 1/7 (symmetry); certified by the projector Z on the Fiedler
+    pair: every edge has tr(QᵀL_eQ Z) = the optimal value, so λ₂ + λ₃ ≤ Σ w_e·value = value."""
+    n = 7
+    value = 4 / n * (1 - math.cos(2 * math.pi / n))
+    S = np.roll(np.eye(n), 1, axis=0)                              # S[e+1, e] = 1
+    B = np.eye(n) - S
+    Q = helmert(n)
+    Le = [np.outer(B[:, e], B[:, e]) for e in range(n)]
+    M = Q.T @ (sum(Le) / n) @ Q
+    lam, V = np.linalg.eigh(M)
+    assert abs(lam[0] + lam[1] - value) <= 1e-14 and lam[2] - lam[1] > 0.05
+    Z = V[:, :2] @ V[:, :2].T                                      # 0 ⪯ Z ⪯ I, tr Z = 2
+    c = [np.trace(Q.T @ L @ Q @ Z) for L in Le]
+    assert np.abs(np.array(c) - value).max() <= 1e-14, c
+    return value
+
+
+def ky_fan_theta_c7():
+    """2θ(C7) = 14cos(π/7)/(1 + cos(π/7)): primal value at the constant x = −t, and the dual
+    certificate Z = a·11ᵀ/7 + b·P₃ (0 ⪯ Z ⪯ I, tr Z = 2, zero on the edges, tr(JZ) = value)."""
+    n, c = 7, math.cos(math.pi / 7)
+    value = 2 * n * c / (1 + c)
+    S = np.roll(np.eye(n), 1, axis=0)
+    J = np.ones((n, n))
+    t = n / (2 + 2 * c)
+    A = J - t * (S + S.T)
+    lam = np.linalg.eigvalsh(A)
+    assert abs(lam[-1] + lam[-2] - value) <= 1e-13
+    assert abs(lam[-1] - lam[-3]) <= 1e-13                          # multiplicity 3 at the top
+    k = np.arange(n)
+    # P₃: projector on the real span of the Fourier modes j = 3, 4 (eigenvalue factor cos(6π/7))
+    U = np.array([np.cos(2 * math.pi * 3 * k / n), np.sin(2 * math.pi * 3 * k / n)]).T
+    U /= np.linalg.norm(U, axis=0)
+    P3 = U @ U.T
+    b = 1 / (1 + c)
+    a = 2 * b * c
+    Z = a * J / n + b * P3
+    mu = np.linalg.eigvalsh(Z)
+    assert mu[0] >= -1e-14 and mu[-1] <= 1 + 1e-14 and abs(np.trace(Z) - 2) <= 1e-14
+    edges = Z * (S + S.T)
+    assert np.abs(edges).max() <= 1e-14                             # tr(E_e Z) = 0
+    assert abs(np.trace(J @ Z) - value) <= 1e-13                    # dual value
+    return value
+
+
+def lambda_max_affine():
+    """2 + 1/√2. Ordering the vertices even {0, 2}, odd {1, 3}, every off-diagonal term joins an
+    even and an odd vertex, so A(x) = 2I + [[x₀I, M], [Mᵀ, −x₀I]] with M = M_P + x₁M_C, whose
+    eigenvalues are 2 ± √(x₀² + σᵢ(M)²). Hence min λ_max = 2 + min over t of σ_max(M_P + tM_C)
+    (x₀ = 0), a convex function of one variable, minimized here by ternary search; at t = −1/2,
+    M/σ is orthogonal (both singular values 1/√2), the crossing."""
+    A0 = np.array([[2, 1, 0, 0], [1, 2, 1, 0], [0, 1, 2, 1], [0, 0, 1, 2]], dtype=float)
+    A1 = np.diag([1.0, -1.0, 1.0, -1.0])
+    A2 = np.array([[0, 1, 0, 1], [1, 0, 1, 0], [0, 1, 0, 1], [1, 0, 1, 0]], dtype=float)
+    even, odd = [0, 2], [1, 3]
+    MP = (A0 - 2 * np.eye(4))[np.ix_(even, odd)]
+    MC = A2[np.ix_(even, odd)]
+
+    def g(t):
+        return np.linalg.norm(MP + t * MC, 2)
+
+    lo, hi = -5.0, 5.0
+    for _ in range(200):
+        m1, m2 = lo + (hi - lo) / 3, hi - (hi - lo) / 3
+        if g(m1) <= g(m2):
+            hi = m2
+        else:
+            lo = m1
+    t = (lo + hi) / 2
+    assert abs(t + 0.5) < 1e-6 and abs(g(-0.5) - 1 / math.sqrt(2)) < 1e-15
+    value = 2 + 1 / math.sqrt(2)
+    # The full matrix at x = (0, −1/2) has that λ_max, and moving x₀ only raises it.
+    lam = np.linalg.eigvalsh(A0 - 0.5 * A2)
+    assert abs(lam[-1] - value) <= 1e-14
+    assert np.linalg.eigvalsh(A0 + 1e-3 * A1 - 0.5 * A2)[-1] > value
+    return value
+
+
+def smallest_enclosing_circle_radius(points):
+    """Radius of the smallest disc holding all points: the smallest of the circles through two
+    (as a diameter) or three of them that holds them all (fine for a handful of points)."""
+    pts = list(points)
+    best = math.inf
+
+    def holds(c, r):
+        return all(abs(p - c) <= r * (1 + 1e-12) for p in pts)
+
+    for i in range(len(pts)):
+        for j in range(i + 1, len(pts)):
+            c = (pts[i] + pts[j]) / 2
+            r = abs(pts[i] - c)
+            if r < best and holds(c, r):
+                best = r
+            for k in range(j + 1, len(pts)):
+                a, b, d = pts[i], pts[j], pts[k]
+                # circumcentre: |c − a| = |c − b| = |c − d| is a 2×2 linear system
+                M = np.array([[2 * (b - a).real, 2 * (b - a).imag],
+                              [2 * (d - a).real, 2 * (d - a).imag]])
+                rhs = np.array([abs(b) ** 2 - abs(a) ** 2, abs(d) ** 2 - abs(a) ** 2])
+                if abs(np.linalg.det(M)) < 1e-12:
+                    continue
+                x = np.linalg.solve(M, rhs)
+                c = complex(x[0], x[1])
+                r = abs(a - c)
+                if r < best and holds(c, r):
+                    best = r
+    return best
+
+
+def complex_spectral_norm():
+    """Radius of the smallest circle around the eigenvalues fft(c) of the circulant C; checked
+    against σ_max(C − zI) at that centre computed by a direct grid-free local search."""
+    c = random("complex_normal", [6], 91)
+    n = 6
+    F = np.exp(-2j * math.pi / n * np.outer(np.arange(n), np.arange(n)))
+    C = F.conj().T @ np.diag(np.fft.fft(c)) @ F / n
+    assert np.allclose(C[:, 0], c) and np.allclose(C @ C.conj().T, C.conj().T @ C)
+    lam = np.linalg.eigvals(C)
+    value = smallest_enclosing_circle_radius(lam)
+    # Cross-check with the matrix itself: a compass search on σ_max(C − zI) from the mean.
+    f = lambda z: np.linalg.norm(C - z * np.eye(n), 2)
+    z, h = lam.mean(), 1.0
+    while h > 1e-13:
+        moved = False
+        for d in (h, -h, 1j * h, -1j * h, (1 + 1j) * h, (1 - 1j) * h, (-1 + 1j) * h, (-1 - 1j) * h):
+            if f(z + d) < f(z):
+                z, moved = z + d, True
+                break
+        if not moved:
+            h /= 2
+    assert abs(f(z) - value) <= 1e-9 * value, (f(z), value)
+    return value
+
+
+def nuclear_norm_prox():
+    """Σ ½min(σ, τ)² + τ max(σ − τ, 0) over the singular values of Y (soft-thresholding),
+    checked by evaluating the objective at X* = U diag(max(σ − τ, 0)) Vᴴ."""
+    Y = random("complex_normal", [4, 3], 101)
+    tau = 1.0
+    U, s, Vh = np.linalg.svd(Y, full_matrices=False)
+    value = sum(0.5 * min(x, tau) ** 2 + tau * max(x - tau, 0) for x in s)
+    X = U @ np.diag(np.maximum(s - tau, 0)) @ Vh
+    direct = 0.5 * np.sum(np.abs(X - Y) ** 2) + tau * np.linalg.svd(X, compute_uv=False).sum()
+    assert abs(direct - value) <= 1e-12 * value
+    return value
+
+
+def phase_retrieval_cdp():
+    """0 (noiseless): the objective vanishes at x₀, and the file's start is what it says —
+    A_l z = fft(d_l .* z) and Σ_l ‖fft(d_l .* x)‖² = nL‖x‖² for unit-modulus masks."""
+    n, L = 64, 4
+    x0 = random("complex_normal", [n], 111)
+    d = [np.exp(2j * math.pi * np.array(random("uniform", [n], seed))) for seed in (112, 113, 114, 115)]
+    y = [np.abs(np.fft.fft(dl * x0)) ** 2 for dl in d]
+    F = np.exp(-2j * math.pi / n * np.outer(np.arange(n), np.arange(n)))
+    for dl in d:
+        assert np.allclose(F @ (dl * x0), np.fft.fft(dl * x0))
+    assert abs(sum(yl.sum() for yl in y) / (n * L) - np.sum(np.abs(x0) ** 2)) <= 1e-12 * n
+    f = sum(np.sum((np.abs(np.fft.fft(dl * x0)) ** 2 - yl) ** 2) for dl, yl in zip(d, y)) / (n * L)
+    assert f == 0.0
+    return 0.0
+
+
+def cp_decomposition():
+    """0 (exact rank-2 data): T₍₁₎ = A₀(C₀ ⊙ B₀)ᵀ equals the unfolding of the einsum tensor."""
+    A0 = random("complex_normal", [4, 2], 121)
+    B0 = random("complex_normal", [4, 2], 122)
+    C0 = random("complex_normal", [4, 2], 123)
+    T = np.einsum("ir,jr,kr->ijk", A0, B0, C0)
+    T1 = T.reshape(4, 16, order="F")                   # column j + 4k holds T[:, j, k]
+    KR = np.einsum("kr,jr->kjr", C0, B0).reshape(16, 2)  # row 4k + j
+    assert np.allclose(T1, A0 @ KR.T, atol=1e-14)
+    return 0.0
+
+
 PROBLEMS = {
     "mvdr_beamformer.toml": mvdr_beamformer,
     "fir_design.toml": fir_design,
@@ -255,6 +472,14 @@ PROBLEMS = {
     "widely_linear_quadratic.toml": widely_linear_quadratic,
     "rank_one_fit.toml": rank_one_fit,
     "rayleigh_quotient.toml": rayleigh_quotient,
+    "algebraic_connectivity_path.toml": algebraic_connectivity_path,
+    "cycle_sum_smallest.toml": cycle_sum_smallest,
+    "ky_fan_theta_c7.toml": ky_fan_theta_c7,
+    "lambda_max_affine.toml": lambda_max_affine,
+    "complex_spectral_norm.toml": complex_spectral_norm,
+    "nuclear_norm_prox.toml": nuclear_norm_prox,
+    "phase_retrieval_cdp.toml": phase_retrieval_cdp,
+    "cp_decomposition.toml": cp_decomposition,
 }
 
 

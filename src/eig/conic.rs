@@ -77,6 +77,17 @@ pub struct Conic {
     pub objective_bounds: Vec<Lin>,
     /// For each convex constraint, the bound of each of its atoms.
     pub constraint_bounds: Vec<Vec<Lin>>,
+    /// Rows (of `a`, `b` and the dual z) that each objective atom's cones occupy, in atom order
+    /// (empty for an atom with no cone, e.g. the affine trace when k·m ≥ size).
+    pub objective_rows: Vec<std::ops::Range<usize>>,
+    /// The same for the atoms of each convex constraint.
+    pub constraint_rows: Vec<Vec<std::ops::Range<usize>>>,
+    /// For each linear constraint (in `Recognized::linear` order), for each entry, the row of its
+    /// real part and of its imaginary part (`None`: no row, because the part is identically
+    /// zero, or it is an inequality's imaginary part).
+    pub linear_rows: Vec<Vec<(Option<usize>, Option<usize>)>>,
+    /// Row of each convex constraint's inequality `bound ≤ 0`, in `Recognized::convex` order.
+    pub convex_rows: Vec<Option<usize>>,
 }
 
 struct Builder {
@@ -317,8 +328,8 @@ impl Builder {
             }
         }
     }
-    /// Σ cⱼ·bound(atomⱼ) + affine part, with the atoms' bounds.
-    fn convex(&mut self, e: &ConvexExpr) -> (Lin, Vec<Lin>) {
+    /// Σ cⱼ·bound(atomⱼ) + affine part, with the atoms' bounds and the rows of their cones.
+    fn convex(&mut self, e: &ConvexExpr) -> (Lin, Vec<Lin>, Vec<std::ops::Range<usize>>) {
         let mut total = Lin {
             c0: e.c0,
             terms: e
@@ -330,12 +341,15 @@ impl Builder {
                 .collect(),
         };
         let mut bounds = Vec::new();
+        let mut ranges = Vec::new();
         for a in &e.atoms {
+            let start = self.rows.len();
             let b = self.epigraph(&a.kind, &a.arg);
+            ranges.push(start..self.rows.len());
             total.add(&b, a.coef);
             bounds.push(b);
         }
-        (total, bounds)
+        (total, bounds, ranges)
     }
 }
 
@@ -348,47 +362,71 @@ pub fn build(rec: &Recognized) -> Conic {
         cones: Vec::new(),
         max_psd: 0,
     };
-    let (obj, objective_bounds) = b.convex(&rec.objective);
-    let mut zero = Vec::new();
-    let mut nonneg = Vec::new();
-    for (_, l) in &rec.linear {
+    let (obj, objective_bounds, objective_rows) = b.convex(&rec.objective);
+    // Rows tagged with where they go: (linear constraint, entry, imaginary part) or
+    // (usize::MAX, convex constraint, false).
+    let mut zero: Vec<(Lin, (usize, usize, bool))> = Vec::new();
+    let mut nonneg: Vec<(Lin, (usize, usize, bool))> = Vec::new();
+    let mut linear_rows = Vec::with_capacity(rec.linear.len());
+    for (li, (_, l)) in rec.linear.iter().enumerate() {
         match l {
             Linear::Zero(m) => {
                 for e in 0..m.c0.len() {
-                    zero.push(entry(m, e, false, 1.0));
+                    zero.push((entry(m, e, false, 1.0), (li, e, false)));
                     if m.entry_is_complex(e) {
-                        zero.push(entry(m, e, true, 1.0));
+                        zero.push((entry(m, e, true, 1.0), (li, e, true)));
                     }
                 }
+                linear_rows.push(vec![(None, None); m.c0.len()]);
             }
             Linear::NonPositive(m) => {
                 for e in 0..m.c0.len() {
-                    nonneg.push(entry(m, e, false, -1.0));
+                    nonneg.push((entry(m, e, false, -1.0), (li, e, false)));
                 }
+                linear_rows.push(vec![(None, None); m.c0.len()]);
             }
         }
     }
     let mut constraint_bounds = Vec::new();
-    for (_, e) in &rec.convex {
-        let (total, bounds) = b.convex(e);
+    let mut constraint_rows = Vec::new();
+    for (ci, (_, e)) in rec.convex.iter().enumerate() {
+        let (total, bounds, ranges) = b.convex(e);
         let mut row = Lin::default();
         row.add(&total, -1.0);
-        nonneg.push(row);
+        nonneg.push((row, (usize::MAX, ci, false)));
         constraint_bounds.push(bounds);
+        constraint_rows.push(ranges);
     }
     // A row with no variables is either trivially satisfied (dropped) or infeasible (kept, so
     // that Clarabel reports it).
-    let zero: Vec<Lin> = zero
+    let zero: Vec<_> = zero
         .into_iter()
-        .filter(|l| l.terms.iter().any(|(_, a)| *a != 0.0) || l.c0 != 0.0)
+        .filter(|(l, _)| l.terms.iter().any(|(_, a)| *a != 0.0) || l.c0 != 0.0)
         .collect();
-    let nonneg: Vec<Lin> = nonneg
+    let nonneg: Vec<_> = nonneg
         .into_iter()
-        .filter(|l| l.terms.iter().any(|(_, a)| *a != 0.0) || l.c0 < 0.0)
+        .filter(|(l, _)| l.terms.iter().any(|(_, a)| *a != 0.0) || l.c0 < 0.0)
         .collect();
+    let mut convex_rows = vec![None; rec.convex.len()];
+    let start = b.rows.len();
+    for (k, (_, (li, e, im))) in zero.iter().chain(&nonneg).enumerate() {
+        if *li == usize::MAX {
+            convex_rows[*e] = Some(start + k);
+        } else if *im {
+            linear_rows[*li][*e].1 = Some(start + k);
+        } else {
+            linear_rows[*li][*e].0 = Some(start + k);
+        }
+    }
     let (nz, nn) = (zero.len(), nonneg.len());
-    b.block(SupportedConeT::ZeroConeT(nz), zero);
-    b.block(SupportedConeT::NonnegativeConeT(nn), nonneg);
+    b.block(
+        SupportedConeT::ZeroConeT(nz),
+        zero.into_iter().map(|r| r.0).collect(),
+    );
+    b.block(
+        SupportedConeT::NonnegativeConeT(nn),
+        nonneg.into_iter().map(|r| r.0).collect(),
+    );
 
     let nv = b.nvars;
     let mut q = vec![0.0; nv];
@@ -434,6 +472,10 @@ pub fn build(rec: &Recognized) -> Conic {
         max_psd: b.max_psd,
         objective_bounds,
         constraint_bounds,
+        objective_rows,
+        constraint_rows,
+        linear_rows,
+        convex_rows,
     }
 }
 

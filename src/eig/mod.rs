@@ -6,6 +6,7 @@
 //! - [`conic`]: the conic program (epigraphs, LMIs, Hermitian → real embedding, SOCs);
 //! - [`sdp`]: the Clarabel run, settings and status mapping;
 //! - [`verify`]: every atom recomputed at x*, never `optimal` without it;
+//! - [`certificate`]: the dual matrices mapped back to the problem and the optimality identities;
 //! - [`spectrum`]: every eigenvalue/singular-value atom's matrix and spectrum at a point;
 //! - `blas`: faer-backed implementations of the Fortran BLAS/LAPACK symbols Clarabel's PSD cones
 //!   link against (compiled with the default `faer-blas` cargo feature, left out with
@@ -15,6 +16,7 @@
 pub mod blas;
 
 pub mod affine;
+pub mod certificate;
 pub mod conic;
 pub mod lanczos;
 pub mod recognize;

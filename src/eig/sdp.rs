@@ -19,6 +19,7 @@
 //! `time_limit`; anything else → `numerical_error`. For `infeasible` and `unbounded` the objective
 //! is `null` and the point is Clarabel's returned x (part of its certificate, not a solution).
 
+use super::certificate::certificate;
 use super::conic::{build, Conic};
 use super::recognize::Recognized;
 use super::verify::verify;
@@ -88,6 +89,7 @@ pub fn solve_recognized(
             largest_psd_block: conic.max_psd,
             conic_size: (conic.q.len(), conic.b.len()),
             timings: vec![("recognize", t_recognize), ("build", t_build)],
+            certificate: None,
         }),
         bundle: None,
     };
@@ -126,6 +128,10 @@ pub fn solve_recognized(
     let gap = (sol.obj_val - sol.obj_val_dual).abs();
     let cstatus = sol.status;
     let verified = ver.max_error() <= vtol;
+    let t0 = Instant::now();
+    let cert = matches!(cstatus, SolverStatus::Solved | SolverStatus::AlmostSolved)
+        .then(|| certificate(rec, &conic, &y, &sol.z));
+    let t_certificate = t0.elapsed().as_secs_f64();
     let (status, message) = match cstatus {
         SolverStatus::AlmostSolved if verified && limits.tol == 0.0 => (
             Status::Stalled,
@@ -212,7 +218,9 @@ pub fn solve_recognized(
                 ("build", t_build),
                 ("clarabel", sol.solve_time),
                 ("verify", t_verify),
+                ("certificate", t_certificate),
             ],
+            certificate: cert,
         }),
         bundle: None,
     }

@@ -93,6 +93,9 @@ pub fn result_json(problem: &Problem, report: &Report) -> Value {
                     .collect::<Map<String, Value>>(),
             }),
         );
+        if let Some(c) = &sdp.certificate {
+            doc.insert("certificate".into(), c.to_json());
+        }
     }
     doc.insert(
         "evaluations".into(),

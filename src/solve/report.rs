@@ -155,6 +155,8 @@ pub struct SdpInfo {
     pub conic_size: (usize, usize),
     /// Seconds per phase: `recognize`, `build`, `clarabel` (its own solve time), `verify`.
     pub timings: Vec<(&'static str, f64)>,
+    /// The dual certificate (see [`crate::eig::certificate`]), when Clarabel returned a solution.
+    pub certificate: Option<crate::eig::certificate::Certificate>,
 }
 
 /// Extra results of the `spectral_bundle` method (see [`crate::eig::bundle`]): the certified

@@ -1,6 +1,7 @@
 //! The `wirtinger` command line (contract §3).
 
 mod check;
+mod plot;
 mod solve;
 
 use clap::{Parser, Subcommand};
@@ -42,6 +43,10 @@ enum Command {
         /// No progress line and no summary.
         #[arg(long)]
         quiet: bool,
+        /// Draw objective and gradient norm per iteration (log scale) and, for eigenvalue
+        /// problems, the spectrum at the solution, to an SVG file (written atomically).
+        #[arg(long, value_name = "FILE.svg")]
+        plot: Option<PathBuf>,
     },
     /// Compare the engine's gradient and Hessian with finite differences at the initial point
     /// and at a seeded random point; exit 0 when they agree, 1 when they do not, 2 on bad input.
@@ -77,6 +82,7 @@ pub fn main() -> ExitCode {
             time_limit,
             output,
             quiet,
+            plot,
         } => solve::run(solve::Args {
             file,
             method,
@@ -85,6 +91,7 @@ pub fn main() -> ExitCode {
             time_limit,
             output,
             quiet,
+            plot,
         }),
     }
 }

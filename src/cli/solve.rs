@@ -23,6 +23,8 @@ pub struct Args {
     pub time_limit: Option<f64>,
     pub output: Option<PathBuf>,
     pub quiet: bool,
+    /// `--plot FILE.svg` (see [`super::plot`]).
+    pub plot: Option<PathBuf>,
 }
 
 fn reject(d: Diagnostic) -> ExitCode {
@@ -122,6 +124,11 @@ pub fn run(args: Args) -> ExitCode {
             return reject(
                 Diagnostic::new(format!("cannot write the result file: {e}")).for_file(out),
             );
+        }
+    }
+    if let Some(svg) = &args.plot {
+        if let Err(e) = super::plot::write_plot(&problem, &report, file, svg) {
+            return reject(Diagnostic::new(format!("cannot write the plot: {e}")).for_file(svg));
         }
     }
     if !args.quiet {

@@ -3,22 +3,18 @@
 //! 1. Complex ridge regression f(z) = ‖Az − b‖² + λ‖z‖², built in code and solved with L-BFGS
 //!    under an observer that records (iteration, f, ‖g‖). The minimizer solves the normal
 //!    equations (AᴴA + λI) z = Aᴴb, recomputed here with faer's Cholesky.
-//! 2. Your own [`Objective`] (no expression): f(z) = Σ|zᵢ|⁴ + Re(cᴴz), solved with Newton on the
-//!    pair (H, K) assembled from its Hessian–vector product. g = 4|z|²z + c vanishes at
-//!    zᵢ = −(cᵢ/|cᵢ|)·(|cᵢ|/4)^(1/3), entry by entry.
-//! 3. A problem file, loaded and solved with the method its `[solver]` table or `auto` picks.
+//! 2. A problem file, loaded and solved with the method its `[solver]` table or `auto` picks.
 //!
 //! Run: `cargo run --example solve_with_observer`
 
 use faer::linalg::solvers::Solve;
 use faer::Side;
 use num_complex::Complex64 as C64;
-use wirtinger::cr::{EvalError, Objective};
 use wirtinger::io::array::ReadLimits;
 use wirtinger::io::random::{generate, RandomKind};
 use wirtinger::model::builder::{fns::*, ProblemBuilder};
 use wirtinger::model::{Shape, Tensor};
-use wirtinger::solve::{solve, solve_objective, Method, Observer, SolveOptions, Status};
+use wirtinger::solve::{solve, Observer, SolveOptions, Status};
 
 fn random(shape: &[usize], seed: u64) -> Tensor {
     let raw = generate(
@@ -29,37 +25,6 @@ fn random(shape: &[usize], seed: u64) -> Tensor {
     )
     .expect("a small random array");
     Tensor::new(Shape::from_dims(shape).expect("1-D or 2-D"), raw.data).expect("sizes match")
-}
-
-/// f(z) = Σ|zᵢ|⁴ + Re(cᴴz): g = 4|z|²z + c, H v + K conj(v) = 8|z|²v + 4z²conj(v) (entrywise).
-struct Quartic {
-    c: Vec<C64>,
-}
-
-impl Objective for Quartic {
-    fn dim(&self) -> usize {
-        self.c.len()
-    }
-    fn value(&self, z: &[C64]) -> Result<f64, EvalError> {
-        Ok(z.iter()
-            .zip(&self.c)
-            .map(|(x, c)| x.norm_sqr().powi(2) + (c.conj() * x).re)
-            .sum())
-    }
-    fn value_gradient(&self, z: &[C64]) -> Result<(f64, Vec<C64>), EvalError> {
-        let g = z
-            .iter()
-            .zip(&self.c)
-            .map(|(x, c)| 4.0 * x.norm_sqr() * x + c)
-            .collect();
-        Ok((self.value(z)?, g))
-    }
-    fn hvp(&self, z: &[C64], v: &[C64]) -> Result<Vec<C64>, EvalError> {
-        Ok(z.iter()
-            .zip(v)
-            .map(|(x, d)| 8.0 * x.norm_sqr() * d + 4.0 * x * x * d.conj())
-            .collect())
-    }
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -116,42 +81,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // sqrt(2ε|f|/λ_min(H)) ≈ 2e-8 here (ε = 2.2e-16, |f| ≈ 25, λ_min(H) = 2λ_min(AᴴA + λI) ≈ 20).
     assert!(err < 1e-7);
 
-    // 2. Your own objective, Newton with (H, K) from its hvp. `solve_objective` reads only the
-    //    `[solver]` table (tol, max_iter) of the problem it is given, and `SolveOptions` set
-    //    both here; any problem serves, e.g. one that declares the same variable z ∈ C³.
-    let c = vec![
-        C64::new(1.0, -2.0),
-        C64::new(-0.5, 0.25),
-        C64::new(0.0, 3.0),
-    ];
-    let f = Quartic { c: c.clone() };
-    let settings = {
-        let mut s = ProblemBuilder::new();
-        let z = s.complex_var("z", &[c.len()]);
-        s.minimize(norm2sq(z));
-        s.build()?
-    };
-    let options = SolveOptions {
-        tol: Some(1e-12),
-        max_iter: Some(50),
-        ..SolveOptions::default()
-    };
-    let start = vec![C64::new(0.5, 0.5); c.len()];
-    let r = solve_objective(&f, None, start, Method::Newton, &settings, &options);
-    println!(
-        "quartic: {} after {} Newton iterations, f = {:.12}",
-        r.status.as_str(),
-        r.iterations,
-        r.objective
-    );
-    for (zi, ci) in r.point.iter().zip(&c) {
-        let closed = -(ci / ci.norm()) * (ci.norm() / 4.0).cbrt();
-        println!("  z = {zi:.12}   closed form {closed:.12}");
-        assert!((zi - closed).norm() < 1e-9);
-    }
-    assert_eq!(r.status, Status::Optimal);
-
-    // 3. A problem file.
+    // 2. A problem file.
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/problems/least_squares.toml");
     let file_problem = wirtinger::io::load_problem(path.as_ref())?;
     let r = solve(&file_problem, &SolveOptions::default())?;

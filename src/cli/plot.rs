@@ -331,16 +331,19 @@ fn spectrum_panel(area: &Area, spectra: &[SpectrumSeries]) -> DrawResult<()> {
             .filter(|(_, v)| v.is_finite())
             .map(|(i, &v)| ((i + 1) as f64, v))
             .collect();
-        // sticks from the bottom of the panel, so that equal values line up visibly
-        chart
-            .draw_series(pts.iter().map(|&(x, y)| {
-                PathElement::new(vec![(x, lo - pad), (x, y)], color.mix(0.35).stroke_width(1))
-            }))
-            .map_err(err)?;
+        // sticks from the bottom of the panel, so that equal values line up visibly (up to 200
+        // values; beyond that they would only blacken the panel), smaller points beyond 60
+        if n <= 200 {
+            chart
+                .draw_series(pts.iter().map(|&(x, y)| {
+                    PathElement::new(vec![(x, lo - pad), (x, y)], color.mix(0.35).stroke_width(1))
+                }))
+                .map_err(err)?;
+        }
         chart
             .draw_series(PointSeries::of_element(
                 pts.iter().copied(),
-                4,
+                if n <= 60 { 4 } else { 2 },
                 color.filled(),
                 &|c, s, st| Circle::new(c, s, st),
             ))

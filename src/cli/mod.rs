@@ -1,5 +1,6 @@
 //! The `wirtinger` command line (contract §3).
 
+mod analyze;
 mod check;
 mod plot;
 mod solve;
@@ -48,6 +49,33 @@ enum Command {
         #[arg(long, value_name = "FILE.svg")]
         plot: Option<PathBuf>,
     },
+    /// Nonsmooth analysis of every eigenvalue and singular-value function at a point (the
+    /// result file's, or the initial point): clusters and multiplicities, generalized-gradient
+    /// matrices, one-sided directional derivatives; `--matrix` for any square expression,
+    /// with nearly-defective warnings when it is not Hermitian. Exit 0, or 2 on bad input.
+    Analyze {
+        /// The problem file (TOML).
+        file: PathBuf,
+        /// Analyze at the point of this result file (default: the initial point).
+        #[arg(long, value_name = "RESULT.json")]
+        at: Option<PathBuf>,
+        /// Eigenvalues whose consecutive gaps are within this times max(1, max|λ|) form a cluster.
+        #[arg(long = "cluster-tol", default_value_t = wirtinger::eig::nonsmooth::DEFAULT_CLUSTER_TOL, allow_hyphen_values = true)]
+        cluster_tol: f64,
+        /// A non-Hermitian cluster is nearly defective when the smallest singular value of its
+        /// unit eigenvectors is at most this.
+        #[arg(long = "defect-tol", default_value_t = wirtinger::eig::nonsmooth::DEFAULT_DEFECT_TOL, allow_hyphen_values = true)]
+        defect_tol: f64,
+        /// Also analyze this square matrix expression (repeatable).
+        #[arg(long, value_name = "EXPR")]
+        matrix: Vec<String>,
+        /// A direction d (comma-separated, one number per real coordinate): prints φ′(x; d).
+        #[arg(long, value_name = "D", allow_hyphen_values = true)]
+        direction: Option<String>,
+        /// Write the full analysis as JSON (atomically).
+        #[arg(long, value_name = "OUT.json")]
+        json: Option<PathBuf>,
+    },
     /// Compare the engine's gradient and Hessian with finite differences at the initial point
     /// and at a seeded random point; exit 0 when they agree, 1 when they do not, 2 on bad input.
     Check {
@@ -74,6 +102,23 @@ pub fn main() -> ExitCode {
     };
     match cli.command {
         Command::Check { file, seed } => check::run(&file, seed),
+        Command::Analyze {
+            file,
+            at,
+            cluster_tol,
+            defect_tol,
+            matrix,
+            direction,
+            json,
+        } => analyze::run(analyze::Args {
+            file,
+            at,
+            cluster_tol,
+            defect_tol,
+            matrix,
+            direction,
+            json,
+        }),
         Command::Solve {
             file,
             method,

@@ -8,6 +8,8 @@
 //! - [`verify`]: every atom recomputed at x*, never `optimal` without it;
 //! - [`certificate`]: the dual matrices mapped back to the problem and the optimality identities;
 //! - [`spectrum`]: every eigenvalue/singular-value atom's matrix and spectrum at a point;
+//! - [`nonsmooth`]: clusters, generalized gradients and directional derivatives at crossings,
+//!   nearly defective eigenvalues of non-Hermitian matrices;
 //! - `blas`: faer-backed implementations of the Fortran BLAS/LAPACK symbols Clarabel's PSD cones
 //!   link against (compiled with the default `faer-blas` cargo feature, left out with
 //!   `system-blas`; see `docs/sdp-backend.md`).
@@ -19,6 +21,7 @@ pub mod affine;
 pub mod certificate;
 pub mod conic;
 pub mod lanczos;
+pub mod nonsmooth;
 pub mod recognize;
 pub mod sdp;
 pub mod spectrum;

@@ -23,8 +23,9 @@
 //!   - `lambda_min`, `sum_smallest`: the same from the bottom (the smallest μ);
 //!   - `norm_nuc` = ½ Σ|λ(E)|: ½·sign(λ)·tr(Vᴴ Ṁ V) for each nonzero cluster and ½ Σ|μ| for the
 //!     cluster at 0.
-//!   The atom is differentiable at the point exactly when the cluster it splits is taken
-//!   whole (for λ_max: a simple top eigenvalue).
+//!
+//! The atom is differentiable at the point exactly when the cluster it splits is taken whole
+//! (for λ_max: a simple top eigenvalue).
 //!
 //! **Non-Hermitian matrices** (`analyze --matrix EXPR` of a general square expression: the
 //! language's eigenvalue atoms only take Hermitian arguments, so this is where a square matrix that

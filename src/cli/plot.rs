@@ -516,6 +516,23 @@ pub fn plot_data(
     }
 }
 
+/// Checks, before solving, that a plot can be written to `path` at all: its directory exists
+/// and `path` is not a directory. (Permissions and space are found when writing.)
+pub fn check_target(path: &Path) -> Result<(), String> {
+    if path.file_name().is_none() {
+        return Err("the plot path names no file".into());
+    }
+    if path.is_dir() {
+        return Err("it is a directory".into());
+    }
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() && !d.is_dir() => {
+            Err(format!("the directory {} does not exist", d.display()))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Writes `bytes` to `path` atomically: a temporary file in the same directory, flushed to
 /// disk, renamed over the target (removed again on failure).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {

@@ -50,6 +50,12 @@ pub fn run(args: Args) -> ExitCode {
         }
         None => None,
     };
+    if let Some(svg) = &args.plot {
+        // a plot that cannot be written at all is found before a long solve
+        if let Err(e) = super::plot::check_target(svg) {
+            return reject(Diagnostic::new(format!("cannot write the plot: {e}")).for_file(svg));
+        }
+    }
     if let Err(m) = wirtinger::solve::interrupt::install() {
         eprintln!("warning: {m}");
     }

@@ -18,6 +18,7 @@
 pub mod blas;
 
 pub mod affine;
+pub mod bundle;
 pub mod certificate;
 pub mod conic;
 pub mod lanczos;

@@ -1,0 +1,251 @@
+//! The affine matrix A(x) = A₀ + Σⱼ xⱼ Aⱼ of the eigenvalue atom, stored per coefficient as a
+//! dense or a sparse faer matrix (whichever is smaller), in real arithmetic when every
+//! coefficient is real. Each coefficient is replaced by its Hermitian part (Aⱼ + Aⱼᴴ)/2, the
+//! matrix the eigenvalue functions are defined on (contract §2).
+
+use super::super::affine::AffineMap;
+use super::super::lanczos::{HermOperator, Scalar};
+use faer::sparse::{SparseColMat, Triplet};
+use faer::{Accum, Mat, MatMut, MatRef};
+
+/// One coefficient matrix.
+pub enum Coef<T: Scalar> {
+    /// Dense.
+    Dense(Mat<T>),
+    /// Sparse (CSC).
+    Sparse(SparseColMat<usize, T>),
+}
+
+impl<T: Scalar> Coef<T> {
+    fn op(&self) -> &dyn HermOperator<T> {
+        match self {
+            Coef::Dense(m) => m,
+            Coef::Sparse(s) => s,
+        }
+    }
+    /// y = A x.
+    pub fn apply(&self, x: MatRef<'_, T>, y: MatMut<'_, T>) {
+        self.op().apply(x, y)
+    }
+    /// Adds s·A to the dense matrix `m`.
+    fn add_to(&self, m: &mut Mat<T>, s: f64) {
+        match self {
+            Coef::Dense(a) => {
+                for j in 0..a.ncols() {
+                    for i in 0..a.nrows() {
+                        m[(i, j)] += a[(i, j)].times(s);
+                    }
+                }
+            }
+            Coef::Sparse(a) => {
+                let a = a.as_ref();
+                for j in 0..a.ncols() {
+                    for (i, v) in a.row_idx_of_col(j).zip(a.val_of_col(j)) {
+                        m[(i, j)] += v.times(s);
+                    }
+                }
+            }
+        }
+    }
+    fn triplets(&self, s: f64, out: &mut Vec<Triplet<usize, usize, T>>) {
+        match self {
+            Coef::Dense(a) => {
+                for j in 0..a.ncols() {
+                    for i in 0..a.nrows() {
+                        if a[(i, j)] != T::from_f64(0.0) {
+                            out.push(Triplet::new(i, j, a[(i, j)].times(s)));
+                        }
+                    }
+                }
+            }
+            Coef::Sparse(a) => {
+                let a = a.as_ref();
+                for j in 0..a.ncols() {
+                    for (i, v) in a.row_idx_of_col(j).zip(a.val_of_col(j)) {
+                        out.push(Triplet::new(i, j, v.times(s)));
+                    }
+                }
+            }
+        }
+    }
+    /// Number of stored entries.
+    fn nnz(&self) -> usize {
+        match self {
+            Coef::Dense(a) => a.nrows() * a.ncols(),
+            Coef::Sparse(a) => a.compute_nnz(),
+        }
+    }
+}
+
+/// A(x) = A₀ + Σⱼ xⱼ Aⱼ.
+pub struct Lmi<T: Scalar> {
+    /// n.
+    pub n: usize,
+    /// A₀.
+    pub a0: Coef<T>,
+    /// (coordinate j, Aⱼ) for the coordinates A depends on.
+    pub terms: Vec<(usize, Coef<T>)>,
+}
+
+/// The matrix A(x) formed, as an operator.
+pub enum Formed<T: Scalar> {
+    /// Dense.
+    Dense(Mat<T>),
+    /// Sparse.
+    Sparse(SparseColMat<usize, T>),
+}
+
+impl<T: Scalar> Formed<T> {
+    /// As an operator for the eigensolver.
+    pub fn op(&self) -> &dyn HermOperator<T> {
+        match self {
+            Formed::Dense(m) => m,
+            Formed::Sparse(s) => s,
+        }
+    }
+}
+
+fn build<T: Scalar>(n: usize, entries: &[(usize, usize, T)]) -> Result<Coef<T>, String> {
+    // Hermitian part: (A + Aᴴ)/2 entry by entry.
+    let mut t = Vec::with_capacity(2 * entries.len());
+    for &(i, j, v) in entries {
+        t.push(Triplet::new(i, j, v.times(0.5)));
+        t.push(Triplet::new(j, i, v.conjugate().times(0.5)));
+    }
+    if 2 * entries.len() >= n * n / 4 {
+        let mut m = Mat::<T>::zeros(n, n);
+        for e in &t {
+            m[(e.row, e.col)] += e.val;
+        }
+        Ok(Coef::Dense(m))
+    } else {
+        SparseColMat::try_new_from_triplets(n, n, &t)
+            .map(Coef::Sparse)
+            .map_err(|e| format!("could not assemble a sparse coefficient: {e:?}"))
+    }
+}
+
+impl<T: Scalar> Lmi<T> {
+    /// From the atom's affine map (square n × n), over `n_coords` coordinates.
+    pub fn from_map(map: &AffineMap, n_coords: usize) -> Result<Lmi<T>, String> {
+        let n = map.shape.rows();
+        if map.shape.cols() != n {
+            return Err("the eigenvalue argument is not square".into());
+        }
+        let mut c0 = Vec::new();
+        let mut per: Vec<Vec<(usize, usize, T)>> = vec![Vec::new(); n_coords];
+        for (e, (c, row)) in map.c0.iter().zip(&map.rows).enumerate() {
+            let (i, j) = (e % n, e / n);
+            if *c != num_complex::Complex64::new(0.0, 0.0) {
+                c0.push((i, j, T::from_c64(*c)));
+            }
+            for &(k, a) in row {
+                per[k].push((i, j, T::from_c64(a)));
+            }
+        }
+        let a0 = build(n, &c0)?;
+        let mut terms = Vec::new();
+        for (k, es) in per.iter().enumerate() {
+            if !es.is_empty() {
+                terms.push((k, build(n, es)?));
+            }
+        }
+        Ok(Lmi { n, a0, terms })
+    }
+
+    /// Whether A(x) is best formed dense (more than a quarter of the entries stored).
+    fn dense_form(&self) -> bool {
+        let total: usize = self.a0.nnz() + self.terms.iter().map(|(_, c)| c.nnz()).sum::<usize>();
+        total >= self.n * self.n / 4
+    }
+
+    /// A(x), formed.
+    pub fn at(&self, x: &[f64]) -> Result<Formed<T>, String> {
+        if self.dense_form() {
+            let mut m = Mat::<T>::zeros(self.n, self.n);
+            self.a0.add_to(&mut m, 1.0);
+            for (j, c) in &self.terms {
+                if x[*j] != 0.0 {
+                    c.add_to(&mut m, x[*j]);
+                }
+            }
+            Ok(Formed::Dense(m))
+        } else {
+            let mut t = Vec::new();
+            self.a0.triplets(1.0, &mut t);
+            for (j, c) in &self.terms {
+                if x[*j] != 0.0 {
+                    c.triplets(x[*j], &mut t);
+                }
+            }
+            SparseColMat::try_new_from_triplets(self.n, self.n, &t)
+                .map(Formed::Sparse)
+                .map_err(|e| format!("could not assemble A(x): {e:?}"))
+        }
+    }
+
+    /// Pᴴ A₀ P and the Pᴴ Aⱼ P of every term (same order as `terms`).
+    pub fn project(&self, p: MatRef<'_, T>) -> (Mat<T>, Vec<Mat<T>>) {
+        let r = p.ncols();
+        let mut ap = Mat::<T>::zeros(self.n, r);
+        let mut one = |c: &Coef<T>| {
+            c.apply(p, ap.as_mut());
+            let mut m = Mat::<T>::zeros(r, r);
+            faer::linalg::matmul::matmul(
+                m.as_mut(),
+                Accum::Replace,
+                p.adjoint(),
+                ap.as_ref(),
+                T::from_f64(1.0),
+                faer::get_global_parallelism(),
+            );
+            // Hermitian by construction; remove rounding asymmetry.
+            Mat::from_fn(r, r, |i, j| (m[(i, j)] + m[(j, i)].conjugate()).times(0.5))
+        };
+        let m0 = one(&self.a0);
+        let ms = self.terms.iter().map(|(_, c)| one(c)).collect();
+        (m0, ms)
+    }
+}
+
+/// R(M): M itself for real data, [[Re M, −Im M], [Im M, Re M]] for complex.
+pub fn embed<T: Scalar>(m: &Mat<T>) -> Mat<f64> {
+    let r = m.nrows();
+    if T::REAL {
+        return Mat::from_fn(r, r, |i, j| m[(i, j)].real_part());
+    }
+    Mat::from_fn(2 * r, 2 * r, |i, j| {
+        let z = m[(i % r, j % r)].to_c64();
+        match (i / r, j / r) {
+            (0, 0) | (1, 1) => z.re,
+            (1, 0) => z.im,
+            _ => -z.im,
+        }
+    })
+}
+
+/// Rᵀ(U): the adjoint of the embedding, U itself for real data, else
+/// (U₁₁ + U₂₂) + i(U₂₁ − U₁₂), so that ⟨R(M), U⟩ = ⟨M, Rᵀ(U)⟩.
+pub fn embed_adjoint<T: Scalar>(u: &Mat<f64>) -> Mat<T> {
+    if T::REAL {
+        return Mat::from_fn(u.nrows(), u.ncols(), |i, j| T::from_f64(u[(i, j)]));
+    }
+    let r = u.nrows() / 2;
+    Mat::from_fn(r, r, |i, j| {
+        T::from_c64(num_complex::Complex64::new(
+            u[(i, j)] + u[(i + r, j + r)],
+            u[(i + r, j)] - u[(i, j + r)],
+        ))
+    })
+}
+
+/// ⟨M, U⟩ = Re tr(Mᴴ U) for matrices of the same shape.
+pub fn inner<T: Scalar>(m: &Mat<T>, u: &Mat<T>) -> f64 {
+    let mut s = 0.0;
+    for j in 0..m.ncols() {
+        for i in 0..m.nrows() {
+            s += (m[(i, j)].conjugate() * u[(i, j)]).real_part();
+        }
+    }
+    s
+}

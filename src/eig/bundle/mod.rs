@@ -1,0 +1,794 @@
+//! The `spectral_bundle` method: min c·sum_largest(A(x), k) + ℓᵀx + c₀ (λ_max for k = 1; max
+//! λ_min and sum_smallest through the sign, as the `sdp` path rewrites them) over affine
+//! Hermitian A(x) = A₀ + Σⱼ xⱼAⱼ, with the affine `==`, `<=`, `>=` constraints of the SDP path,
+//! using only a few extreme eigenpairs of A(x) per iteration.
+//!
+//! **Variant.** The proximal spectral bundle method of Helmberg & Rendl ("A spectral bundle
+//! method for semidefinite programming", SIAM J. Optim. 10(3), 2000), with the Ky Fan model of
+//! Helmberg, Overton & Rendl and a *subspace step* after Men, Nguyen, Freund, Parrilo & Peraire
+//! ("Bandgap optimization of two-dimensional photonic crystals using semidefinite programming
+//! and subspace methods", J. Comput. Phys. 229, 2010). Each iteration, with the stability center
+//! x̂, the basis P (n × r, orthonormal) and the aggregate W̄ ([`subproblem`] has the model):
+//! 1. **Proximal step**: x⁺ = argmin φ̂(x)·c + ℓᵀx + (u/2)‖x − x̂‖² over the constraints
+//!    (Clarabel, PSD block of size r, or 2r for Hermitian data embedded real); f(x⁺) is evaluated
+//!    with the k + 2 largest eigenpairs of A(x⁺) ([`crate::eig::lanczos`]: dense faer for
+//!    n ≤ 200, block Lanczos above, warm-started from P).
+//!    *Serious step* when f(x̂) − f(x⁺) ≥ m_L (f(x̂) − f̂(x⁺)), m_L = 0.1 (then u is halved when
+//!    the model predicted well, ratio ≥ 0.5), else *null step* (u doubled after two in a row).
+//! 2. **Subspace step** (Men et al.): the same model without the proximal term, i.e. the SDP
+//!    restricted to the subspace; when it is bounded its solution x_s is evaluated too and
+//!    becomes the center if it is better. Once span(P) holds the optimal eigenspace this step
+//!    lands on the optimum, which gives fast final convergence where the proximal steps alone
+//!    converge slowly.
+//! 3. **Update** (Helmberg & Rendl §4): the dual matrix Ũ of the proximal subproblem is
+//!    decomposed; eigenvectors with weight ≥ 10⁻³ of the largest are kept (P Q₁), the new
+//!    aggregate is the whole subproblem solution W̄ ← (β W̄ + P Ũ Pᴴ)/c (kept only through
+//!    the numbers ⟨Aⱼ, W̄⟩, j = 0..N), and the new basis is P Q₁ plus the computed eigenvectors at
+//!    x⁺ and x_s, orthonormalized, at most r_max = max(2k + 10, 12) columns.
+//!
+//! **Certificate.** Any W with 0 ⪯ W ⪯ I, tr W = k (for k = 1: W ⪰ 0, tr W = 1), multipliers μ
+//! and ν ≥ 0 give, for every feasible x, by Fan's inequality c φ(A(x)) ≥ c⟨A(x), W⟩ and by
+//! ν ≥ 0 the Lagrangian bound f(x) ≥ L(x) = c⟨A(x), W⟩ + ℓᵀx + c₀ + μᵀ(Ex + e) + νᵀ(Gx + g),
+//! which is affine in x with slope ρ = (c⟨Aⱼ, W⟩ + ℓⱼ + (Eᵀμ + Gᵀν)ⱼ)ⱼ; when ρ = 0 it is a
+//! constant, a lower bound on the optimum. The bound is taken from the dual of the **subspace
+//! problem without the proximal term** (whose stationarity is exactly ρ = 0 up to Clarabel's
+//! tolerance; W = (β W̄ + P Ũ Pᴴ)/c lies in the feasible set because the subspace set is
+//! inside it, after clipping Ũ's eigenvalues into [0, γ] and rescaling its trace), or from the
+//! proximal problem's dual when the subspace problem is unbounded (then ρ = −u(x⁺ − x̂), small
+//! only near convergence). With x_b the best feasible point found, the gap is computed as a sum
+//! of nonnegative terms, gap = c(φ(A(x_b)) − ⟨A(x_b), W⟩) − μᵀ(Ex_b + e) − νᵀ(Gx_b + g),
+//! lower bound = f(x_b) − gap. `optimal` needs gap ≤ tol·max(1, |f(x_b)|) **and** the dual
+//! residual ‖ρ‖₂·max(1, ‖x_b‖₂) ≤ tol·max(1, |f(x_b)|) (the bound is exact up to ρᵀ(x* − x_b)),
+//! and x_b feasible to 1e-8 relative. The objective at x_b is finally recomputed by the
+//! expression engine (dense eigendecomposition, n ≤ 2000) and must agree with the bundle's own
+//! value, which checks the extraction of A(x).
+//!
+//! **Limits.** `tol` (default [`DEFAULT_TOL`]), `max_iter` (bundle iterations, default
+//! [`DEFAULT_MAX_ITER`]), the time limit, Ctrl-C; `stalled` when neither bound improved in
+//! [`STALL_ITERATIONS`] iterations.
+
+pub mod lmi;
+pub mod subproblem;
+
+use super::lanczos::{extreme_eigenpairs, orthonormalize, EigMethod, EigOptions, Scalar};
+use super::recognize::{AtomKind, Linear, Recognized};
+use crate::model::{Problem, Sense};
+use crate::solve::{BundleInfo, Evaluations, HistoryEntry, Report, Status};
+use crate::Diagnostic;
+use faer::{Mat, Side};
+use lmi::{embed, embed_adjoint, inner, Lmi};
+use num_complex::Complex64 as C64;
+use std::time::{Duration, Instant};
+use subproblem::{Row, Sub, SubFailure, SubSol};
+
+/// Default `tol` of `spectral_bundle` (relative certified gap).
+pub const DEFAULT_TOL: f64 = 1e-7;
+/// Default `max_iter` (bundle iterations).
+pub const DEFAULT_MAX_ITER: u64 = 500;
+/// Iterations without improvement of either bound before `stalled`.
+pub const STALL_ITERATIONS: u64 = 60;
+/// Descent parameter m_L of the serious-step test.
+const M_L: f64 = 0.1;
+/// Largest n whose objective the engine recomputes at the end.
+const ENGINE_CHECK_MAX_N: usize = 2000;
+
+/// Limits of one run.
+#[derive(Clone, Copy, Debug)]
+pub struct BundleLimits {
+    /// Relative gap tolerance (0: never stop on tolerance).
+    pub tol: f64,
+    /// Iteration limit.
+    pub max_iter: u64,
+    /// Wall-clock limit.
+    pub time_limit: Option<Duration>,
+}
+
+/// The forms this method takes; anything else is rejected with the reason (exit 2).
+fn check_form(rec: &Recognized) -> Result<(usize, usize), String> {
+    let note = "spectral_bundle takes one eigenvalue term (lambda_max or sum_largest minimized, \
+                lambda_min or sum_smallest maximized or with a negative sign) of an affine \
+                Hermitian matrix, plus affine terms, with affine ==, <=, >= constraints; \
+                use method = \"sdp\" for the other SDP-representable forms";
+    if let Some((i, _)) = rec.convex.first() {
+        return Err(format!(
+            "constraint {} is a convex inequality with a nonlinear term; {note}",
+            i + 1
+        ));
+    }
+    let atoms = &rec.objective.atoms;
+    if atoms.len() != 1 {
+        return Err(format!(
+            "the objective has {} nonlinear terms ({}); {note}",
+            atoms.len(),
+            atoms
+                .iter()
+                .map(|a| format!("`{}`", a.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let a = &atoms[0];
+    let AtomKind::Largest(k) = a.kind else {
+        return Err(format!(
+            "the objective's term `{}` is not an eigenvalue sum; {note}",
+            a.name
+        ));
+    };
+    if a.name == "sigma_max" {
+        return Err(format!(
+            "`sigma_max` is not handled by this method yet; {note}"
+        ));
+    }
+    let n = a.arg.shape.rows();
+    if k >= n {
+        return Err(format!(
+            "`{}` sums all {n} eigenvalues (k = {k} ≥ n), which is the trace, an affine function; \
+             {note}",
+            a.name
+        ));
+    }
+    Ok((k, n))
+}
+
+/// Solves a recognized problem with the spectral bundle method; `start` is when the whole solve
+/// began. Problems outside the method's forms are rejected (an input error).
+pub fn solve_recognized(
+    problem: &Problem,
+    rec: &Recognized,
+    limits: BundleLimits,
+    start: Instant,
+) -> Result<Report, Diagnostic> {
+    let (k, _) = check_form(rec).map_err(|m| {
+        Diagnostic::new(format!(
+            "the problem does not fit the spectral_bundle method: {m}"
+        ))
+    })?;
+    let complex = rec.objective.atoms[0].arg.is_complex();
+    let r = if complex {
+        run::<C64>(problem, rec, k, limits, start)
+    } else {
+        run::<f64>(problem, rec, k, limits, start)
+    };
+    r.map_err(|m| Diagnostic::new(format!("spectral_bundle: {m}")))
+}
+
+/// A point with its objective and eigenpairs.
+struct Eval<T: Scalar> {
+    x: Vec<f64>,
+    f: f64,
+    /// c·φ(A(x)).
+    phi: f64,
+    vectors: Mat<T>,
+    violation: f64,
+    method: EigMethod,
+}
+
+struct Ctx<'a, T: Scalar> {
+    lmi: Lmi<T>,
+    k: usize,
+    coef: f64,
+    c0: f64,
+    lin: &'a [f64],
+    eq: Vec<Row>,
+    le: Vec<Row>,
+    extra: usize,
+    products: usize,
+}
+
+fn rel_violation(r: &Row, x: &[f64], eq: bool) -> f64 {
+    let v = r.eval(x);
+    let scale = r
+        .terms
+        .iter()
+        .fold(1f64.max(r.c0.abs()), |s, &(j, a)| s.max((a * x[j]).abs()));
+    if eq {
+        v.abs() / scale
+    } else {
+        v.max(0.0) / scale
+    }
+}
+
+impl<T: Scalar> Ctx<'_, T> {
+    fn evaluate(&mut self, x: &[f64], warm: Option<&Mat<T>>) -> Result<Eval<T>, String> {
+        let a = self.lmi.at(x)?;
+        let mut o = EigOptions::<T>::largest(self.k + self.extra);
+        o.start = warm.cloned();
+        let e = extreme_eigenpairs(a.op(), &o)?;
+        self.products += e.products;
+        let phi = self.coef * e.values.iter().take(self.k).sum::<f64>();
+        let f = phi + self.c0 + self.lin.iter().zip(x).map(|(a, b)| a * b).sum::<f64>();
+        let violation = self
+            .eq
+            .iter()
+            .map(|r| rel_violation(r, x, true))
+            .chain(self.le.iter().map(|r| rel_violation(r, x, false)))
+            .fold(0.0, f64::max);
+        Ok(Eval {
+            x: x.to_vec(),
+            f,
+            phi,
+            vectors: e.vectors,
+            violation,
+            method: e.method,
+        })
+    }
+}
+
+/// The certificate of one dual solution at the best point.
+#[derive(Clone, Copy, Debug)]
+struct Cert {
+    gap: f64,
+    residual: f64,
+}
+
+/// The subspace data of one iteration.
+struct Projected<T: Scalar> {
+    m0: Mat<T>,
+    ms: Vec<Mat<T>>,
+}
+
+/// Clips Ũ into [0, cap] spectrally and returns it with β, rescaled so that β k + tr Ũ = c k.
+fn clip<T: Scalar>(u: &Mat<T>, beta: f64, k: usize, c: f64) -> Option<(Mat<T>, f64)> {
+    let r = u.nrows();
+    let e = u.self_adjoint_eigen(Side::Lower).ok()?;
+    let beta = beta.max(0.0);
+    let cap = if k > 1 {
+        (c - beta).max(0.0)
+    } else {
+        f64::INFINITY
+    };
+    let s = e.S();
+    let v = e.U();
+    let lam: Vec<f64> = (0..r)
+        .map(|i| {
+            let l: T = s[i];
+            l.real_part().clamp(0.0, cap)
+        })
+        .collect();
+    let tau = beta * k as f64 + lam.iter().sum::<f64>();
+    if tau.is_nan() || tau <= 0.0 || !tau.is_finite() {
+        return None;
+    }
+    let sc = c * k as f64 / tau;
+    let uc = Mat::from_fn(r, r, |i, j| {
+        let mut acc = T::from_f64(0.0);
+        for (l, &lv) in lam.iter().enumerate() {
+            acc += (v[(i, l)] * v[(j, l)].conjugate()).times(lv * sc);
+        }
+        acc
+    });
+    Some((uc, beta * sc))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn certificate<T: Scalar>(
+    ctx: &Ctx<'_, T>,
+    proj: &Projected<T>,
+    wbar: Option<&[f64]>,
+    dual: &SubSol,
+    best: &Eval<T>,
+    n_coords: usize,
+) -> Option<Cert> {
+    let ut = embed_adjoint::<T>(&dual.u_r);
+    let beta = if wbar.is_some() { dual.beta } else { 0.0 };
+    let (u, beta) = clip(&ut, beta, ctx.k, ctx.coef)?;
+    let x = &best.x;
+    // c⟨A(x), W⟩ = β (w̄₀ + Σ w̄ⱼ xⱼ) + ⟨M₀ + Σ xⱼ Mⱼ, Ũ⟩.
+    let mut caw = inner(&proj.m0, &u);
+    let mut rho = ctx.lin.to_vec();
+    for ((j, _), m) in ctx.lmi.terms.iter().zip(&proj.ms) {
+        let v = inner(m, &u);
+        caw += x[*j] * v;
+        rho[*j] += v;
+    }
+    if let Some(w) = wbar {
+        caw += beta * (w[0] + (0..n_coords).map(|j| w[1 + j] * x[j]).sum::<f64>());
+        for j in 0..n_coords {
+            rho[j] += beta * w[1 + j];
+        }
+    }
+    let mut comp = 0.0;
+    for (m, r) in dual.mu.iter().zip(&ctx.eq) {
+        comp -= m * r.eval(x);
+        for &(j, a) in &r.terms {
+            rho[j] += m * a;
+        }
+    }
+    for (m, r) in dual.nu.iter().zip(&ctx.le) {
+        comp -= m * r.eval(x);
+        for &(j, a) in &r.terms {
+            rho[j] += m * a;
+        }
+    }
+    let gap = (best.phi - caw) + comp;
+    let residual = rho.iter().map(|v| v * v).sum::<f64>().sqrt();
+    if !gap.is_finite() || !residual.is_finite() {
+        return None;
+    }
+    Some(Cert { gap, residual })
+}
+
+fn linear_rows(rec: &Recognized) -> (Vec<Row>, Vec<Row>) {
+    let (mut eq, mut le) = (Vec::new(), Vec::new());
+    let row = |c0: f64, t: Vec<(usize, f64)>| Row { c0, terms: t };
+    for (_, l) in &rec.linear {
+        match l {
+            Linear::Zero(m) => {
+                for e in 0..m.c0.len() {
+                    eq.push(row(
+                        m.c0[e].re,
+                        m.rows[e].iter().map(|&(j, a)| (j, a.re)).collect(),
+                    ));
+                    if m.entry_is_complex(e) {
+                        eq.push(row(
+                            m.c0[e].im,
+                            m.rows[e].iter().map(|&(j, a)| (j, a.im)).collect(),
+                        ));
+                    }
+                }
+            }
+            Linear::NonPositive(m) => {
+                for e in 0..m.c0.len() {
+                    le.push(row(
+                        m.c0[e].re,
+                        m.rows[e].iter().map(|&(j, a)| (j, a.re)).collect(),
+                    ));
+                }
+            }
+        }
+    }
+    // Rows without variables: satisfied ones are dropped; violated ones make the problem
+    // infeasible, which the first subproblem reports.
+    eq.retain(|r| r.terms.iter().any(|(_, a)| *a != 0.0) || r.c0 != 0.0);
+    le.retain(|r| r.terms.iter().any(|(_, a)| *a != 0.0) || r.c0 > 0.0);
+    (eq, le)
+}
+
+fn hcat<T: Scalar>(blocks: &[&Mat<T>]) -> Mat<T> {
+    let n = blocks.first().map_or(0, |b| b.nrows());
+    let total: usize = blocks.iter().map(|b| b.ncols()).sum();
+    let mut out = Mat::<T>::zeros(n, total);
+    let mut c = 0;
+    for b in blocks {
+        for j in 0..b.ncols() {
+            for i in 0..n {
+                out[(i, c)] = b[(i, j)];
+            }
+            c += 1;
+        }
+    }
+    out
+}
+
+fn run<T: Scalar>(
+    problem: &Problem,
+    rec: &Recognized,
+    k: usize,
+    limits: BundleLimits,
+    start: Instant,
+) -> Result<Report, String> {
+    let atom = &rec.objective.atoms[0];
+    let n_coords = rec.coords.len();
+    let t_setup = Instant::now();
+    let lmi = Lmi::<T>::from_map(&atom.arg, n_coords)?;
+    let n = lmi.n;
+    let (eq, le) = linear_rows(rec);
+    let mult = if T::REAL { 1 } else { 2 };
+    let mut ctx = Ctx {
+        lmi,
+        k,
+        coef: atom.coef,
+        c0: rec.objective.c0,
+        lin: &rec.objective.lin,
+        eq,
+        le,
+        extra: 2,
+        products: 0,
+    };
+    let r_max = (2 * k + 10).max(12).min(n);
+    let sub_tol = 1e-10;
+    let setup_time = t_setup.elapsed().as_secs_f64();
+    let (mut t_eig, mut t_sub) = (0.0, 0.0);
+    let sign = if problem.sense == Sense::Maximize {
+        -1.0
+    } else {
+        1.0
+    };
+
+    // Start: the initial point, projected onto the constraints when there are any.
+    let mut x0 = rec.coords.coordinates(&problem.initial_point());
+    if !ctx.eq.is_empty() || !ctx.le.is_empty() {
+        match subproblem::project(n_coords, &ctx.eq, &ctx.le, &x0, sub_tol) {
+            Ok(x) => x0 = x,
+            Err(SubFailure::Infeasible) => {
+                return Ok(finish_simple(
+                    rec,
+                    Status::Infeasible,
+                    "the linear constraints cannot all hold (Clarabel: primal infeasible)".into(),
+                    &x0,
+                    limits,
+                    start,
+                ))
+            }
+            Err(e) => {
+                return Err(format!(
+                    "projecting the start onto the constraints failed: {e:?}"
+                ))
+            }
+        }
+    }
+    let t0 = Instant::now();
+    let mut center = ctx.evaluate(&x0, None)?;
+    t_eig += t0.elapsed().as_secs_f64();
+    let feasible_tol = 1e-8;
+    let mut best: Option<Eval<T>> = None;
+    let consider = |e: &Eval<T>, best: &mut Option<Eval<T>>| {
+        if e.violation <= feasible_tol && best.as_ref().is_none_or(|b| e.f < b.f) {
+            *best = Some(Eval {
+                x: e.x.clone(),
+                f: e.f,
+                phi: e.phi,
+                vectors: e.vectors.clone(),
+                violation: e.violation,
+                method: e.method,
+            });
+        }
+    };
+    consider(&center, &mut best);
+    let mut p = orthonormalize(
+        Mat::<T>::zeros(n, 0).as_ref(),
+        center
+            .vectors
+            .subcols(0, (k + 2).min(center.vectors.ncols()))
+            .to_owned(),
+    );
+    let mut wbar: Option<Vec<f64>> = None;
+    let mut u = {
+        let proj = ctx.lmi.project(p.subcols(0, k.min(p.ncols())));
+        let mut g = ctx.lin.to_vec();
+        for ((j, _), m) in ctx.lmi.terms.iter().zip(&proj.1) {
+            let tr: f64 = (0..m.nrows()).map(|i| m[(i, i)].real_part()).sum();
+            g[*j] += ctx.coef * tr;
+        }
+        let gn = g.iter().map(|v| v * v).sum::<f64>().sqrt();
+        let xn = center.x.iter().map(|v| v * v).sum::<f64>().sqrt();
+        (gn / xn.max(1.0)).max(1e-6)
+    };
+    let mut history = vec![HistoryEntry {
+        iter: 0,
+        value: center.f,
+        gradient_norm: f64::NAN,
+        step: 0.0,
+    }];
+    let mut lower = f64::NEG_INFINITY;
+    let (mut serious, mut nulls, mut null_run) = (0u64, 0u64, 0u32);
+    let mut iter = 0u64;
+    let mut stale = 0u64;
+    let mut eig_method = center.method;
+    let mut last_r = p.ncols();
+    let (status, message) = loop {
+        if crate::solve::interrupt::requested() {
+            break (Status::Interrupted, "interrupted".to_string());
+        }
+        if let Some(tl) = limits.time_limit {
+            if start.elapsed() >= tl {
+                break (Status::TimeLimit, "time limit reached".to_string());
+            }
+        }
+        if iter >= limits.max_iter {
+            break (
+                Status::MaxIterations,
+                format!("iteration limit of {} reached", limits.max_iter),
+            );
+        }
+        iter += 1;
+        last_r = p.ncols();
+        let (m0, ms) = ctx.lmi.project(p.as_ref());
+        let proj = Projected { m0, ms };
+        let rm0 = embed(&proj.m0);
+        let rms: Vec<(usize, Mat<f64>)> = ctx
+            .lmi
+            .terms
+            .iter()
+            .zip(&proj.ms)
+            .map(|((j, _), m)| (*j, embed(m)))
+            .collect();
+        let wdense: Option<(f64, Vec<f64>)> = wbar.as_ref().map(|w| (w[0], w[1..].to_vec()));
+        let base = Sub {
+            n_x: n_coords,
+            k,
+            mult,
+            coef: ctx.coef,
+            lin: ctx.lin,
+            m0: &rm0,
+            mj: &rms,
+            cut: wdense.as_ref().map(|(a, b)| (*a, b.as_slice())),
+            eq: &ctx.eq,
+            le: &ctx.le,
+            prox: None,
+            tol: sub_tol,
+        };
+        let ts = Instant::now();
+        let prox_sol = subproblem::solve(&Sub {
+            prox: Some((u, &center.x)),
+            ..base
+        });
+        let plain_sol = subproblem::solve(&base);
+        t_sub += ts.elapsed().as_secs_f64();
+        let prox_sol = match prox_sol {
+            Ok(s) => s,
+            Err(SubFailure::Infeasible) => {
+                break (
+                    Status::Infeasible,
+                    "the linear constraints cannot all hold (Clarabel: primal infeasible)".into(),
+                )
+            }
+            Err(e) => {
+                break (
+                    Status::NumericalError,
+                    format!("the proximal subproblem failed: {e:?}"),
+                )
+            }
+        };
+        let te = Instant::now();
+        let cand = ctx.evaluate(&prox_sol.x, Some(&p))?;
+        let cand_s = match &plain_sol {
+            Ok(s) => Some(ctx.evaluate(&s.x, Some(&p))?),
+            Err(_) => None,
+        };
+        t_eig += te.elapsed().as_secs_f64();
+        eig_method = cand.method;
+        let before = best.as_ref().map_or(f64::INFINITY, |b| b.f);
+        consider(&cand, &mut best);
+        if let Some(c) = &cand_s {
+            consider(c, &mut best);
+        }
+        let mut improved = best
+            .as_ref()
+            .is_some_and(|b| b.f < before - 1e-15 * before.abs());
+        // Certificate at the best point.
+        if let Some(b) = &best {
+            let dual = plain_sol.as_ref().unwrap_or(&prox_sol);
+            let cert = certificate(&ctx, &proj, wbar.as_deref(), dual, b, n_coords);
+            if let Some(c) = cert {
+                let lb = b.f - c.gap.max(0.0);
+                let dual_ok = c.residual * l2(&b.x).max(1.0) <= limits.tol * b.f.abs().max(1.0);
+                if dual_ok && lb > lower {
+                    improved |= lb > lower + 1e-15 * lower.abs();
+                    lower = lb;
+                }
+                if limits.tol > 0.0 && dual_ok && c.gap <= limits.tol * b.f.abs().max(1.0) {
+                    history.push(HistoryEntry {
+                        iter,
+                        value: b.f,
+                        gradient_norm: f64::NAN,
+                        step: l2_diff(&b.x, &center.x),
+                    });
+                    break (
+                        Status::Optimal,
+                        format!(
+                            "certified: gap {:.2e} ≤ tol·max(1, |f|) with a dual point of residual \
+                             {:.1e}",
+                            c.gap, c.residual
+                        ),
+                    );
+                }
+            }
+        }
+        stale = if improved { 0 } else { stale + 1 };
+        if stale >= STALL_ITERATIONS {
+            break (
+                Status::Stalled,
+                format!("neither bound improved in {STALL_ITERATIONS} iterations"),
+            );
+        }
+        // Serious or null step.
+        let pred = center.f - (prox_sol.model + ctx.c0);
+        let actual = center.f - cand.f;
+        let old_x = center.x.clone();
+        if cand.violation <= feasible_tol && actual >= M_L * pred.max(0.0) && actual > 0.0 {
+            serious += 1;
+            null_run = 0;
+            if actual >= 0.5 * pred {
+                u = (u * 0.5).max(1e-10);
+            }
+            center = cand_clone(&cand);
+        } else {
+            nulls += 1;
+            null_run += 1;
+            if null_run >= 2 {
+                u = (u * 2.0).min(1e12);
+                null_run = 0;
+            }
+        }
+        if let Some(c) = &cand_s {
+            if c.violation <= feasible_tol && c.f < center.f {
+                center = cand_clone(c);
+            }
+        }
+        history.push(HistoryEntry {
+            iter,
+            value: center.f,
+            gradient_norm: f64::NAN,
+            step: l2_diff(&center.x, &old_x),
+        });
+        // Aggregate and basis update from the proximal subproblem's dual.
+        let ut = embed_adjoint::<T>(&prox_sol.u_r);
+        let beta = if wbar.is_some() { prox_sol.beta } else { 0.0 };
+        if let Some((uc, beta)) = clip(&ut, beta, k, ctx.coef) {
+            let mut w = vec![0.0; n_coords + 1];
+            w[0] = inner(&proj.m0, &uc);
+            for ((j, _), m) in ctx.lmi.terms.iter().zip(&proj.ms) {
+                w[1 + j] = inner(m, &uc);
+            }
+            if let Some(old) = &wbar {
+                for (a, b) in w.iter_mut().zip(old) {
+                    *a += beta * b;
+                }
+            }
+            w.iter_mut().for_each(|v| *v /= ctx.coef);
+            wbar = Some(w);
+        }
+        let keep = match ut.self_adjoint_eigen(Side::Lower) {
+            Ok(e) => {
+                let s = e.S();
+                let r = ut.nrows();
+                let lam: Vec<f64> = (0..r)
+                    .map(|i| {
+                        let v: T = s[i];
+                        v.real_part()
+                    })
+                    .collect();
+                let top = lam.iter().cloned().fold(0.0, f64::max);
+                let mut idx: Vec<usize> = (0..r)
+                    .filter(|&i| lam[i] >= 1e-3 * top && top > 0.0)
+                    .collect();
+                idx.sort_by(|a, b| lam[*b].total_cmp(&lam[*a]));
+                idx.truncate(r_max.saturating_sub(k + 2));
+                let q = Mat::from_fn(r, idx.len(), |i, j| e.U()[(i, idx[j])]);
+                &p * &q
+            }
+            Err(_) => p.clone(),
+        };
+        let mut blocks: Vec<&Mat<T>> = vec![&center.vectors, &keep, &cand.vectors];
+        if let Some(c) = &cand_s {
+            blocks.push(&c.vectors);
+        }
+        let mut np = orthonormalize(Mat::<T>::zeros(n, 0).as_ref(), hcat(&blocks));
+        if np.ncols() > r_max {
+            np = np.subcols(0, r_max).to_owned();
+        }
+        if np.ncols() > k {
+            p = np;
+        }
+    };
+    let had_best = best.is_some();
+    let best_eval = best.unwrap_or_else(|| cand_clone(&center));
+    // Independent recomputation of the objective by the engine.
+    let mut status = status;
+    let mut message = message;
+    let point = rec.coords.point(&best_eval.x);
+    if n <= ENGINE_CHECK_MAX_N {
+        let mut values =
+            crate::cr::Values::new(&problem.graph, &rec.coords.tensors(&best_eval.x), &[]);
+        match values.ensure_get(&problem.graph, problem.objective) {
+            Ok(v) => {
+                let engine = sign * v.data()[0].re;
+                let d = (engine - best_eval.f).abs() / best_eval.f.abs().max(1.0);
+                if d.is_nan() || d > 1e-8 {
+                    status = Status::NumericalError;
+                    message = format!(
+                        "the objective recomputed by the engine ({engine}) differs from the \
+                         bundle's ({}) by {d:.1e} relative",
+                        best_eval.f
+                    );
+                }
+            }
+            Err(e) => {
+                status = Status::NumericalError;
+                message = format!("the objective could not be recomputed: {}", e.message);
+            }
+        }
+    }
+    if !had_best && status == Status::Optimal {
+        status = Status::NumericalError;
+    }
+    let ub = best_eval.f;
+    let gap = (ub - lower).max(0.0);
+    let (lo, hi) = if sign < 0.0 {
+        (-ub, -lower)
+    } else {
+        (lower, ub)
+    };
+    Ok(Report {
+        status,
+        method: "spectral_bundle".into(),
+        method_reason: None,
+        objective: sign * ub,
+        point,
+        iterations: iter,
+        gradient_norm: f64::NAN,
+        evaluations: Evaluations::default(),
+        time_seconds: start.elapsed().as_secs_f64(),
+        tol: limits.tol,
+        max_iter: limits.max_iter,
+        message,
+        history: history
+            .into_iter()
+            .map(|h| HistoryEntry {
+                value: sign * h.value,
+                ..h
+            })
+            .collect(),
+        sdp: None,
+        bundle: Some(BundleInfo {
+            lower_bound: lo,
+            upper_bound: hi,
+            gap,
+            relative_gap: gap / ub.abs().max(1.0),
+            serious_steps: serious,
+            null_steps: nulls,
+            subspace_size: last_r,
+            matrix_size: n,
+            eigensolver: match eig_method {
+                EigMethod::Dense => "dense".into(),
+                EigMethod::Lanczos => "lanczos".into(),
+            },
+            timings: vec![
+                ("setup", setup_time),
+                ("eigen", t_eig),
+                ("subproblems", t_sub),
+            ],
+        }),
+    })
+}
+
+fn cand_clone<T: Scalar>(e: &Eval<T>) -> Eval<T> {
+    Eval {
+        x: e.x.clone(),
+        f: e.f,
+        phi: e.phi,
+        vectors: e.vectors.clone(),
+        violation: e.violation,
+        method: e.method,
+    }
+}
+
+fn l2(x: &[f64]) -> f64 {
+    x.iter().map(|v| v * v).sum::<f64>().sqrt()
+}
+
+fn l2_diff(a: &[f64], b: &[f64]) -> f64 {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y) * (x - y))
+        .sum::<f64>()
+        .sqrt()
+}
+
+fn finish_simple(
+    rec: &Recognized,
+    status: Status,
+    message: String,
+    x: &[f64],
+    limits: BundleLimits,
+    start: Instant,
+) -> Report {
+    Report {
+        status,
+        method: "spectral_bundle".into(),
+        method_reason: None,
+        objective: f64::NAN,
+        point: rec.coords.point(x),
+        iterations: 0,
+        gradient_norm: f64::NAN,
+        evaluations: Evaluations::default(),
+        time_seconds: start.elapsed().as_secs_f64(),
+        tol: limits.tol,
+        max_iter: limits.max_iter,
+        message,
+        history: Vec::new(),
+        sdp: None,
+        bundle: None,
+    }
+}

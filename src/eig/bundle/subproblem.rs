@@ -1,0 +1,392 @@
+//! The small conic program of one bundle iteration, solved by Clarabel.
+//!
+//! With P (n × r, orthonormal) the subspace basis, Mⱼ = Pᴴ Aⱼ P (r × r) and the aggregate W̄
+//! known through w̄ⱼ = ⟨Aⱼ, W̄⟩, the model of φ = sum_largest(·, k) is
+//!
+//! φ̂(x) = max { ⟨A(x), α W̄ + P U Pᴴ⟩ : α ≥ 0, 0 ⪯ U ⪯ (1 − α) I, α k + tr U = k }
+//!       = max( w̄₀ + Σ xⱼ w̄ⱼ , sum_largest(M₀ + Σ xⱼ Mⱼ, k) )   (for r ≥ k),
+//!
+//! a minorant of φ because every such W lies in {0 ⪯ W ⪯ I, tr W = k} (Fan's variational
+//! characterization; Overton & Womersley 1993). The program, over y = (x, t, [s, Y]):
+//!
+//! minimize c·t + ℓᵀx [+ (u/2)‖x − x̂‖²]
+//! subject to t ≥ w̄₀ + Σ xⱼ w̄ⱼ (the aggregate cut, dual β ≥ 0),
+//!            t I − R(M(x)) ⪰ 0 (k = 1), or t ≥ (kk·s + tr Y)/m, Y ⪰ 0, Y − R(M(x)) + s I ⪰ 0
+//!            (Ky Fan, Ben-Tal & Nemirovski Prop. 4.2.1, dual U_R of the last block),
+//!            the problem's linear equalities (dual μ) and inequalities (dual ν ≥ 0),
+//!
+//! where R embeds a Hermitian r × r matrix as the real symmetric 2r × 2r [[Re, −Im], [Im, Re]]
+//! (m = 2, kk = 2k; for real data R is the identity, m = 1, kk = k). The proximal term enters
+//! Clarabel's quadratic objective directly (P = u I on the x block).
+//!
+//! **Duals.** Stationarity in t gives β + γ = c (γ the weight of the LMI part) and the dual
+//! matrix of the LMI block, mapped back by the adjoint Rᵀ(U_R) = (U₁₁ + U₂₂) + i(U₂₁ − U₁₂),
+//! is Ũ ⪰ 0 with tr Ũ = k γ and (Ky Fan) Ũ ⪯ γ I. So W = (β W̄ + P Ũ Pᴴ)/c lies in the
+//! feasible set of φ's dual, and stationarity in x reads c⟨Aⱼ, W⟩ + ℓⱼ + (Eᵀμ + Gᵀν)ⱼ
+//! (+ u(xⱼ − x̂ⱼ)) = 0.
+
+use super::super::conic::Lin;
+use clarabel::algebra::CscMatrix;
+use clarabel::solver::{
+    DefaultSettingsBuilder, DefaultSolver, IPSolver, SolverStatus, SupportedConeT,
+};
+use faer::Mat;
+use std::f64::consts::SQRT_2;
+
+/// A linear constraint c₀ + Σ aⱼ xⱼ (== 0 or ≤ 0).
+#[derive(Clone, Debug)]
+pub struct Row {
+    /// The constant.
+    pub c0: f64,
+    /// (coordinate, coefficient).
+    pub terms: Vec<(usize, f64)>,
+}
+
+impl Row {
+    /// The value at x.
+    pub fn eval(&self, x: &[f64]) -> f64 {
+        self.terms.iter().fold(self.c0, |s, &(j, a)| s + a * x[j])
+    }
+}
+
+/// The data of one subproblem (real symmetric, already embedded).
+#[derive(Clone, Copy)]
+pub struct Sub<'a> {
+    /// Number of coordinates N.
+    pub n_x: usize,
+    /// k of sum_largest (1: λ_max).
+    pub k: usize,
+    /// 1 (real data) or 2 (Hermitian data embedded).
+    pub mult: usize,
+    /// The atom's coefficient c > 0.
+    pub coef: f64,
+    /// ℓ.
+    pub lin: &'a [f64],
+    /// R(M₀), p × p.
+    pub m0: &'a Mat<f64>,
+    /// (coordinate j, R(Mⱼ)).
+    pub mj: &'a [(usize, Mat<f64>)],
+    /// The aggregate cut (w̄₀, w̄ over the coordinates), if any.
+    pub cut: Option<(f64, &'a [f64])>,
+    /// Equalities.
+    pub eq: &'a [Row],
+    /// Inequalities (≤ 0).
+    pub le: &'a [Row],
+    /// The proximal term (u, x̂).
+    pub prox: Option<(f64, &'a [f64])>,
+    /// Clarabel's tolerances.
+    pub tol: f64,
+}
+
+/// A solved subproblem.
+#[derive(Clone, Debug)]
+pub struct SubSol {
+    /// x.
+    pub x: Vec<f64>,
+    /// The model value c·φ̂(x) + ℓᵀx (without the constant and the proximal term).
+    pub model: f64,
+    /// Dual of the cut (0 without a cut).
+    pub beta: f64,
+    /// Dual matrix of the LMI block, p × p.
+    pub u_r: Mat<f64>,
+    /// Duals of the equalities.
+    pub mu: Vec<f64>,
+    /// Duals of the inequalities.
+    pub nu: Vec<f64>,
+    /// Clarabel's iterations.
+    pub iterations: u32,
+}
+
+/// Why a subproblem has no solution.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SubFailure {
+    /// The constraints cannot hold.
+    Infeasible,
+    /// The model is unbounded below (the subspace is too small; no bound this time).
+    Unbounded,
+    /// Anything else (Clarabel's status).
+    Other(String),
+}
+
+struct Rows {
+    rows: Vec<Lin>,
+    cones: Vec<SupportedConeT<f64>>,
+}
+
+impl Rows {
+    fn block(&mut self, cone: SupportedConeT<f64>, rows: Vec<Lin>) -> std::ops::Range<usize> {
+        let start = self.rows.len();
+        if !rows.is_empty() {
+            self.rows.extend(rows);
+            self.cones.push(cone);
+        }
+        start..self.rows.len()
+    }
+    /// svec of the symmetric matrix with entries `m(r, c)` as a PSD block.
+    fn psd(&mut self, p: usize, m: impl Fn(usize, usize) -> Lin) -> std::ops::Range<usize> {
+        let mut rows = Vec::with_capacity(p * (p + 1) / 2);
+        for c in 0..p {
+            for r in 0..=c {
+                let mut l = m(r, c);
+                if r != c {
+                    l.c0 *= SQRT_2;
+                    l.terms.iter_mut().for_each(|(_, a)| *a *= SQRT_2);
+                }
+                rows.push(l);
+            }
+        }
+        if p == 1 {
+            self.block(SupportedConeT::NonnegativeConeT(1), rows)
+        } else {
+            self.block(SupportedConeT::PSDTriangleConeT(p), rows)
+        }
+    }
+}
+
+/// The symmetric p × p matrix of an svec block (off-diagonals / √2).
+fn unsvec(z: &[f64], p: usize) -> Mat<f64> {
+    let mut u = Mat::<f64>::zeros(p, p);
+    let mut i = 0;
+    for c in 0..p {
+        for r in 0..=c {
+            let v = if r == c { z[i] } else { z[i] / SQRT_2 };
+            u[(r, c)] = v;
+            u[(c, r)] = v;
+            i += 1;
+        }
+    }
+    u
+}
+
+/// Solves the subproblem.
+pub fn solve(sub: &Sub) -> Result<SubSol, SubFailure> {
+    let n = sub.n_x;
+    let p = sub.m0.nrows();
+    let kk = sub.k * sub.mult;
+    let inv_m = 1.0 / sub.mult as f64;
+    let t = n;
+    let kyfan = sub.k > 1;
+    let (sv, y0) = (n + 1, n + 2);
+    let nv = if kyfan {
+        n + 2 + p * (p + 1) / 2
+    } else {
+        n + 1
+    };
+    let yi = |r: usize, c: usize| {
+        let (r, c) = if r <= c { (r, c) } else { (c, r) };
+        y0 + r + c * (c + 1) / 2
+    };
+    // −R(M(x))ᵣ꜀ as a Lin over x.
+    let neg_m = |r: usize, c: usize| Lin {
+        c0: -sub.m0[(r, c)],
+        terms: sub
+            .mj
+            .iter()
+            .filter(|(_, m)| m[(r, c)] != 0.0)
+            .map(|(j, m)| (*j, -m[(r, c)]))
+            .collect(),
+    };
+    let mut rows = Rows {
+        rows: Vec::new(),
+        cones: Vec::new(),
+    };
+    let neg = |r: &Row| Lin {
+        c0: -r.c0,
+        terms: r.terms.iter().map(|&(j, a)| (j, -a)).collect(),
+    };
+    let eq = rows.block(
+        SupportedConeT::ZeroConeT(sub.eq.len()),
+        sub.eq.iter().map(neg).collect(),
+    );
+    let le = rows.block(
+        SupportedConeT::NonnegativeConeT(sub.le.len()),
+        sub.le.iter().map(neg).collect(),
+    );
+    let cut = match sub.cut {
+        Some((w0, w)) => {
+            let mut l = Lin {
+                c0: -w0,
+                terms: vec![(t, 1.0)],
+            };
+            l.terms.extend(
+                w.iter()
+                    .enumerate()
+                    .filter(|(_, a)| **a != 0.0)
+                    .map(|(j, a)| (j, -a)),
+            );
+            Some(
+                rows.block(SupportedConeT::NonnegativeConeT(1), vec![l])
+                    .start,
+            )
+        }
+        None => None,
+    };
+    let lmi = if !kyfan {
+        rows.psd(p, |r, c| {
+            let mut l = neg_m(r, c);
+            if r == c {
+                l.terms.push((t, 1.0));
+            }
+            l
+        })
+    } else {
+        let mut epi = Lin {
+            c0: 0.0,
+            terms: vec![(t, 1.0), (sv, -(kk as f64) * inv_m)],
+        };
+        epi.terms.extend((0..p).map(|i| (yi(i, i), -inv_m)));
+        rows.block(SupportedConeT::NonnegativeConeT(1), vec![epi]);
+        rows.psd(p, |r, c| Lin {
+            c0: 0.0,
+            terms: vec![(yi(r, c), 1.0)],
+        });
+        rows.psd(p, |r, c| {
+            let mut l = neg_m(r, c);
+            l.terms.push((yi(r, c), 1.0));
+            if r == c {
+                l.terms.push((sv, 1.0));
+            }
+            l
+        })
+    };
+    // Objective.
+    let mut q = vec![0.0; nv];
+    q[..n].copy_from_slice(sub.lin);
+    q[t] = sub.coef;
+    let pmat = match sub.prox {
+        Some((u, xh)) => {
+            for j in 0..n {
+                q[j] -= u * xh[j];
+            }
+            CscMatrix::new(
+                nv,
+                nv,
+                (0..=nv).map(|j| j.min(n)).collect(),
+                (0..n).collect(),
+                vec![u; n],
+            )
+        }
+        None => CscMatrix::zeros((nv, nv)),
+    };
+    let sol = run_clarabel(&pmat, &q, &rows, nv, sub.tol)?;
+    let x = sol.x[..n].to_vec();
+    let model = sub.coef * sol.x[t] + sub.lin.iter().zip(&x).map(|(a, b)| a * b).sum::<f64>();
+    Ok(SubSol {
+        x,
+        model,
+        beta: cut.map_or(0.0, |i| sol.z[i].max(0.0)),
+        u_r: unsvec(&sol.z[lmi], p),
+        mu: sol.z[eq].to_vec(),
+        nu: sol.z[le].iter().map(|v| v.max(0.0)).collect(),
+        iterations: sol.iterations,
+    })
+}
+
+/// The projection of x₀ onto the constraints: argmin ½‖x − x₀‖² subject to the equalities and
+/// inequalities (a Clarabel QP), the bundle's feasible start.
+pub fn project(
+    n: usize,
+    eq: &[Row],
+    le: &[Row],
+    x0: &[f64],
+    tol: f64,
+) -> Result<Vec<f64>, SubFailure> {
+    let neg = |r: &Row| Lin {
+        c0: -r.c0,
+        terms: r.terms.iter().map(|&(j, a)| (j, -a)).collect(),
+    };
+    let mut rows = Rows {
+        rows: Vec::new(),
+        cones: Vec::new(),
+    };
+    rows.block(
+        SupportedConeT::ZeroConeT(eq.len()),
+        eq.iter().map(neg).collect(),
+    );
+    rows.block(
+        SupportedConeT::NonnegativeConeT(le.len()),
+        le.iter().map(neg).collect(),
+    );
+    let q: Vec<f64> = x0.iter().map(|v| -v).collect();
+    let pmat = CscMatrix::new(n, n, (0..=n).collect(), (0..n).collect(), vec![1.0; n]);
+    let sol = run_clarabel(&pmat, &q, &rows, n, tol)?;
+    Ok(sol.x[..n].to_vec())
+}
+
+struct Solved {
+    x: Vec<f64>,
+    z: Vec<f64>,
+    iterations: u32,
+}
+
+fn run_clarabel(
+    pmat: &CscMatrix<f64>,
+    q: &[f64],
+    rows: &Rows,
+    nv: usize,
+    tol: f64,
+) -> Result<Solved, SubFailure> {
+    // Constraint matrix: s = b − A y = row value, so b = c₀ and A = −coefficients.
+    let m = rows.rows.len();
+    let mut cols: Vec<Vec<(usize, f64)>> = vec![Vec::new(); nv];
+    let mut b = Vec::with_capacity(m);
+    for (i, r) in rows.rows.iter().enumerate() {
+        b.push(r.c0);
+        for &(j, a) in &r.terms {
+            if a != 0.0 {
+                cols[j].push((i, -a));
+            }
+        }
+    }
+    let (mut colptr, mut rowval, mut nzval) = (vec![0], Vec::new(), Vec::new());
+    for col in &mut cols {
+        col.sort_by_key(|&(i, _)| i);
+        let mut last = None;
+        for &(i, a) in col.iter() {
+            if last == Some(i) {
+                if let Some(v) = nzval.last_mut() {
+                    *v += a;
+                }
+            } else {
+                rowval.push(i);
+                nzval.push(a);
+                last = Some(i);
+            }
+        }
+        colptr.push(rowval.len());
+    }
+    let a = CscMatrix::new(m, nv, colptr, rowval, nzval);
+    #[cfg(all(feature = "faer-blas", not(feature = "system-blas")))]
+    super::super::blas::ensure_linked();
+    let settings = DefaultSettingsBuilder::default()
+        .direct_solve_method("faer".to_owned())
+        .verbose(false)
+        .tol_gap_abs(tol)
+        .tol_gap_rel(tol)
+        .tol_feas(tol)
+        .max_iter(200)
+        .build()
+        .map_err(|e| SubFailure::Other(format!("invalid Clarabel settings: {e}")))?;
+    let mut solver = DefaultSolver::new(pmat, q, &a, &b, &rows.cones, settings)
+        .map_err(|e| SubFailure::Other(format!("Clarabel rejected the subproblem: {e}")))?;
+    solver.solve();
+    let sol = &solver.solution;
+    match sol.status {
+        SolverStatus::Solved | SolverStatus::AlmostSolved => {}
+        SolverStatus::PrimalInfeasible | SolverStatus::AlmostPrimalInfeasible => {
+            return Err(SubFailure::Infeasible)
+        }
+        SolverStatus::DualInfeasible | SolverStatus::AlmostDualInfeasible => {
+            return Err(SubFailure::Unbounded)
+        }
+        s => return Err(SubFailure::Other(format!("{s:?}"))),
+    }
+    if sol.x.iter().chain(&sol.z).any(|v| !v.is_finite()) {
+        return Err(SubFailure::Other("non-finite solution".into()));
+    }
+    Ok(Solved {
+        x: sol.x.clone(),
+        z: sol.z.clone(),
+        iterations: sol.iterations,
+    })
+}

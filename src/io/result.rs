@@ -97,6 +97,27 @@ pub fn result_json(problem: &Problem, report: &Report) -> Value {
             doc.insert("certificate".into(), c.to_json());
         }
     }
+    if let Some(b) = &report.bundle {
+        doc.insert("lower_bound".into(), num(b.lower_bound));
+        doc.insert("upper_bound".into(), num(b.upper_bound));
+        doc.insert("gap".into(), num(b.gap));
+        doc.insert("relative_gap".into(), num(b.relative_gap));
+        doc.insert(
+            "spectral_bundle".into(),
+            json!({
+                "serious_steps": b.serious_steps,
+                "null_steps": b.null_steps,
+                "subspace_size": b.subspace_size,
+                "matrix_size": b.matrix_size,
+                "eigensolver": b.eigensolver,
+                "timings": b
+                    .timings
+                    .iter()
+                    .map(|(k, v)| ((*k).to_string(), num(*v)))
+                    .collect::<Map<String, Value>>(),
+            }),
+        );
+    }
     doc.insert(
         "evaluations".into(),
         json!({
@@ -117,10 +138,26 @@ pub fn result_json(problem: &Problem, report: &Report) -> Value {
     Value::Object(doc)
 }
 
-/// Writes `value` as pretty JSON to `path` atomically (temporary file in the same directory,
-/// fsync, rename).
+/// Writes `value` as pretty JSON (with a final newline) to `path` atomically, see
+/// [`write_atomic`].
 pub fn write_json_atomic(path: &Path, value: &Value) -> std::io::Result<()> {
-    let text = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
+    let mut text = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
+    text.push('\n');
+    write_atomic(path, text.as_bytes())
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same directory, flushed to disk
+/// (`fsync`) and renamed over the target, so that readers see the old file or the whole new one,
+/// never a part. On failure the temporary file is removed; while it exists, a second Ctrl-C
+/// removes it too (see [`crate::solve::interrupt`]).
+///
+/// ```
+/// let path = std::env::temp_dir().join("wirtinger-doc-atomic.txt");
+/// wirtinger::io::result::write_atomic(&path, b"whole or nothing").unwrap();
+/// assert_eq!(std::fs::read(&path).unwrap(), b"whole or nothing");
+/// # std::fs::remove_file(&path).unwrap();
+/// ```
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => std::path::PathBuf::from("."),
@@ -131,15 +168,14 @@ pub fn write_json_atomic(path: &Path, value: &Value) -> std::io::Result<()> {
         .ok_or_else(|| {
             std::io::Error::new(
                 std::io::ErrorKind::InvalidInput,
-                "the output path names no file",
+                format!("the output path {} names no file", path.display()),
             )
         })?;
     let tmp = dir.join(format!(".{base}.{}.tmp", std::process::id()));
     crate::solve::interrupt::set_pending_file(Some(tmp.clone()));
     let write = || -> std::io::Result<()> {
         let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(text.as_bytes())?;
-        f.write_all(b"\n")?;
+        f.write_all(bytes)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)
     };

@@ -1577,7 +1577,8 @@ fn solver_table() {
         SolverSettings {
             method: Some("lbfgs".into()),
             max_iter: Some(250),
-            tol: Some(1e-8)
+            tol: Some(1e-8),
+            memory_limit: None
         }
     );
     assert_eq!(solver("tol = 0\n").tol, Some(0.0));

@@ -22,6 +22,8 @@ pub struct Args {
     pub tol: Option<f64>,
     pub time_limit: Option<f64>,
     pub output: Option<PathBuf>,
+    /// `--memory-limit GIB` (see `wirtinger::solve::budget`).
+    pub memory_limit: Option<f64>,
     pub quiet: bool,
     /// `--plot FILE.svg` (see [`super::plot`]).
     pub plot: Option<PathBuf>,
@@ -54,6 +56,13 @@ pub fn run(args: Args) -> ExitCode {
         // a plot that cannot be written at all is found before a long solve
         if let Err(e) = super::plot::check_target(svg) {
             return reject(Diagnostic::new(format!("cannot write the plot: {e}")).for_file(svg));
+        }
+    }
+    if let Some(g) = args.memory_limit {
+        if !(g > 0.0 && g.is_finite()) {
+            return reject(Diagnostic::new(
+                "--memory-limit must be a positive number of GiB",
+            ));
         }
     }
     if let Err(m) = wirtinger::solve::interrupt::install() {
@@ -100,6 +109,7 @@ pub fn run(args: Args) -> ExitCode {
         max_iter: args.max_iter,
         tol: args.tol,
         time_limit,
+        memory_limit: args.memory_limit,
         observer: Some(Observer::new(progress)),
         ..SolveOptions::default()
     };

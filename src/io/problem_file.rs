@@ -951,7 +951,11 @@ impl Cx {
             return Ok(SolverSettings::default());
         };
         let t = self.table(item, "solver")?;
-        self.check_keys(t, &["method", "max_iter", "tol"], "[solver]")?;
+        self.check_keys(
+            t,
+            &["method", "max_iter", "tol", "memory_limit"],
+            "[solver]",
+        )?;
         let mut s = SolverSettings::default();
         if let Some(m) = t.get("method") {
             let name = self.string(m, "`method`")?;
@@ -980,6 +984,13 @@ impl Cx {
                 ));
             }
             s.tol = Some(v);
+        }
+        if let Some(m) = t.get("memory_limit") {
+            let v = self.number(m, "`memory_limit`")?;
+            if !(v > 0.0 && v.is_finite()) {
+                return Err(self.err("`memory_limit` must be a positive number of GiB", m.span()));
+            }
+            s.memory_limit = Some(v);
         }
         Ok(s)
     }

@@ -49,6 +49,8 @@ pub struct SolverSettings {
     pub max_iter: Option<u64>,
     /// `tol` (0 means never stop on tolerance).
     pub tol: Option<f64>,
+    /// `memory_limit` in GiB (see `solve::budget`).
+    pub memory_limit: Option<f64>,
 }
 
 /// A complete problem.

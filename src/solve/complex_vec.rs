@@ -75,9 +75,39 @@ pub fn re_dot(a: &[C64], b: &[C64]) -> f64 {
         .sum()
 }
 
-/// √(Σ|aᵢ|²).
+/// √(Σ|aᵢ|²), without overflow or underflow of the squares: when the plain sum of squares is
+/// not a normal finite number (entries beyond ~1e154 or below ~1e-154), the entries are scaled
+/// by their largest magnitude first, ‖a‖ = s·√(Σ|aᵢ/s|²) (the idea of LAPACK's dnrm2;
+/// Higham, *Accuracy and Stability of Numerical Algorithms*, 2nd ed., §27.5). A NaN entry
+/// gives NaN, an infinite one ∞.
+///
+/// ```
+/// use num_complex::Complex64 as C64;
+/// use wirtinger::solve::complex_vec::norm;
+/// assert_eq!(norm(&[C64::new(3.0, 4.0)]), 5.0);
+/// assert_eq!(norm(&[C64::new(3e200, 4e200)]), 5e200);
+/// ```
 pub fn norm(a: &[C64]) -> f64 {
-    a.iter().map(|x| x.norm_sqr()).sum::<f64>().sqrt()
+    let plain = a.iter().map(|x| x.norm_sqr()).sum::<f64>();
+    if plain.is_normal() || plain == 0.0 && a.iter().all(|x| *x == C64::new(0.0, 0.0)) {
+        return plain.sqrt();
+    }
+    scaled_norm(a.iter().flat_map(|x| [x.re, x.im]))
+}
+
+/// The 2-norm of real numbers by scaling with the largest magnitude (see [`norm`]).
+pub fn scaled_norm(xs: impl Iterator<Item = f64> + Clone) -> f64 {
+    let mut s = 0.0f64;
+    for x in xs.clone() {
+        if x.is_nan() {
+            return f64::NAN;
+        }
+        s = s.max(x.abs());
+    }
+    if s == 0.0 || s.is_infinite() {
+        return s;
+    }
+    s * xs.map(|x| (x / s) * (x / s)).sum::<f64>().sqrt()
 }
 
 impl ArgminDot<CVec, f64> for CVec {

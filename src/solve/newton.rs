@@ -174,7 +174,7 @@ impl DampedNewton {
         let sys = self.system(shared, z)?;
         let s = sys.scale();
         let mut mu = 0.0;
-        while mu <= MAX_SHIFT * s {
+        while mu <= MAX_SHIFT * s && mu.is_finite() {
             if let Some(mut d) = sys.solve_shifted(g, mu) {
                 shared.project(&mut d);
                 if re_dot(g, &d) < 0.0 {
@@ -183,7 +183,11 @@ impl DampedNewton {
             }
             mu = next_shift(mu, s, gn);
         }
-        Ok(None)
+        // A shift range beyond f64 (the Hessian's scale near overflow) is a numerical fault.
+        (MAX_SHIFT * s)
+            .is_finite()
+            .then_some(None)
+            .ok_or(Failure::NonFinite("Levenberg shift"))
     }
 }
 

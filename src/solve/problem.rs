@@ -52,10 +52,16 @@ pub struct Shared<'a> {
     pub mask: Vec<bool>,
     counts: Cell<Evaluations>,
     cache: RefCell<Option<Cached>>,
+    /// Evaluations that gave a non-finite value, gradient or product, or failed.
+    nonfinite: Cell<u64>,
 }
 
+/// Whether every entry is finite and so is Σ|vᵢ|²: the solvers (argmin's among them) take
+/// inner products of gradients and Hessian–vector products, so a vector whose squared norm
+/// overflows (entries beyond ~1e154) would turn into ∞ − ∞ = NaN inside them; it is treated
+/// as non-finite here, where the fault can be reported.
 fn all_finite(v: &[C64]) -> bool {
-    v.iter().all(|x| x.re.is_finite() && x.im.is_finite())
+    v.iter().map(|x| x.norm_sqr()).sum::<f64>().is_finite()
 }
 
 impl<'a> Shared<'a> {
@@ -69,6 +75,7 @@ impl<'a> Shared<'a> {
             mask,
             counts: Cell::new(Evaluations::default()),
             cache: RefCell::new(None),
+            nonfinite: Cell::new(0),
         }
     }
     /// Whether any entry is a real variable.
@@ -83,6 +90,14 @@ impl<'a> Shared<'a> {
         let mut c = self.counts.get();
         f(&mut c);
         self.counts.set(c);
+    }
+    fn fault(&self) {
+        self.nonfinite.set(self.nonfinite.get() + 1);
+    }
+    /// Evaluations so far that gave a non-finite value, gradient or Hessian–vector product,
+    /// residual or Jacobian, or that the engine refused.
+    pub fn nonfinite_evaluations(&self) -> u64 {
+        self.nonfinite.get()
     }
     /// Zeroes the imaginary parts of real entries.
     pub fn project(&self, v: &mut [C64]) {
@@ -104,9 +119,12 @@ impl<'a> Shared<'a> {
             c.value += 1;
             c.gradient += 1;
         });
-        let (v, mut g) = self.f.value_gradient(z)?;
+        let (v, mut g) = self.f.value_gradient(z).inspect_err(|_| self.fault())?;
         self.project(&mut g);
-        if v.is_finite() && !all_finite(&g) {
+        if !v.is_finite() {
+            self.fault();
+        } else if !all_finite(&g) {
+            self.fault();
             return Err(Failure::NonFinite("gradient"));
         }
         *self.cache.borrow_mut() = Some((z.to_vec(), v, g.clone()));
@@ -126,9 +144,10 @@ impl<'a> Shared<'a> {
         self.count(|c| c.hvp += 1);
         let mut v = v.to_vec();
         self.project(&mut v);
-        let mut w = self.f.hvp(z, &v)?;
+        let mut w = self.f.hvp(z, &v).inspect_err(|_| self.fault())?;
         self.project(&mut w);
         if !all_finite(&w) {
+            self.fault();
             return Err(Failure::NonFinite("Hessian–vector product"));
         }
         Ok(w)
@@ -142,8 +161,9 @@ impl<'a> Shared<'a> {
     /// The stacked residual r(z), f = ‖r‖².
     pub fn residual(&self, z: &[C64]) -> Result<Vec<C64>, Failure> {
         self.count(|c| c.residual += 1);
-        let r = self.ls()?.residual(z)?;
+        let r = self.ls()?.residual(z).inspect_err(|_| self.fault())?;
         if !all_finite(&r) {
+            self.fault();
             return Err(Failure::NonFinite("residual"));
         }
         Ok(r)
@@ -151,8 +171,9 @@ impl<'a> Shared<'a> {
     /// Dense (J, J̃) at z.
     pub fn jacobians(&self, z: &[C64]) -> Result<(Mat<C64>, Mat<C64>), Failure> {
         self.count(|c| c.jacobian += 1);
-        let (j, jt) = self.ls()?.jacobians(z)?;
+        let (j, jt) = self.ls()?.jacobians(z).inspect_err(|_| self.fault())?;
         if !(j.as_ref().is_all_finite() && jt.as_ref().is_all_finite()) {
+            self.fault();
             return Err(Failure::NonFinite("Jacobian"));
         }
         Ok((j, jt))
@@ -310,12 +331,15 @@ pub struct HessianOperator<'s, 'a> {
 
 impl argmin_math::ArgminDot<CVec, CVec> for HessianOperator<'_, '_> {
     fn dot(&self, v: &CVec) -> CVec {
-        // argmin's trait cannot return an error: a failed product becomes NaN, which the
-        // termination rules turn into `numerical_error` at the next accepted point.
+        // argmin's trait cannot return an error. A failed or non-finite product (counted as a
+        // fault by `Shared::hvp`) becomes 0, i.e. no curvature information: Steihaug then steps
+        // to the boundary along its current direction, the trial's value decides, and a stall
+        // after the fault ends `numerical_error` (see `termination`). A NaN here would instead
+        // reach argmin's Steihaug, whose step-length sort unwraps a NaN comparison and panics.
         CVec(
             self.shared
                 .hvp(&self.z, &v.0)
-                .unwrap_or_else(|_| vec![C64::new(f64::NAN, f64::NAN); v.0.len()]),
+                .unwrap_or_else(|_| vec![C64::new(0.0, 0.0); v.0.len()]),
         )
     }
 }
@@ -328,5 +352,38 @@ impl<'s, 'a> argmin::core::Hessian for ComplexProblem<'s, 'a> {
             shared: self.shared,
             z: p.0.clone(),
         })
+    }
+}
+
+fn curvature_of(shared: &Shared<'_>, z: &[C64], d: &[C64]) -> Option<f64> {
+    let mut d = d.to_vec();
+    shared.project(&mut d);
+    let dd = super::complex_vec::re_dot(&d, &d);
+    if dd == 0.0 || !dd.is_finite() {
+        return None;
+    }
+    let w = shared.hvp(z, &d).ok()?;
+    let c = super::complex_vec::re_dot(&d, &w) / dd;
+    c.is_finite().then_some(c)
+}
+
+/// Re(dᴴ(H d + K conj d))/‖d‖²: one Hessian–vector product.
+impl super::termination::Probe<CVec> for ComplexProblem<'_, '_> {
+    fn curvature_along(&self, x: &CVec, d: &CVec) -> Option<f64> {
+        curvature_of(self.shared, &x.0, &d.0)
+    }
+    fn nonfinite_evaluations(&self) -> u64 {
+        self.shared.nonfinite.get()
+    }
+}
+
+/// dᵀ∇²f d/‖d‖² on the real embedding (the same number as for the complex parameters, since
+/// ⟨a, b⟩ = Re(aᴴb) is the real dot product of the embeddings).
+impl super::termination::Probe<Vec<f64>> for RealProblem<'_, '_> {
+    fn curvature_along(&self, x: &Vec<f64>, d: &Vec<f64>) -> Option<f64> {
+        curvature_of(self.shared, &from_real(x), &from_real(d))
+    }
+    fn nonfinite_evaluations(&self) -> u64 {
+        self.shared.nonfinite.get()
     }
 }

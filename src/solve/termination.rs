@@ -38,8 +38,27 @@
 //! (with a message saying so); a stall farther from stationarity ends `stalled`. With `tol = 0`
 //! a stall always ends `stalled`.
 //!
+//! **Trust regions.** A trust-region method stalls when [`MAX_REJECTIONS`] consecutive steps are
+//! rejected, the radius shrinking at least fourfold each time. For these stalls L̂ in (3) is the
+//! curvature along the gradient, c_g = ⟨g, ∇²f g⟩/‖g‖² (one Hessian–vector product, see
+//! [`Curvature`]), not the curvature of the last accepted step: once the radius r is below
+//! ‖g‖/c_g, Steihaug's first CG step already reaches the boundary along −g, so the trial step is
+//! −r g/‖g‖ with predicted decrease r‖g‖ − ½r²c_g ≥ ½r‖g‖, and a smooth f realizes it to first
+//! order (ρ → 1). The radius passed through every scale down to 4⁻⁶⁰ of its size and every
+//! trial was rejected (ρ < 1/8), so the decrease at r ≈ ‖g‖/c_g, about ‖g‖²/(2c_g), was not
+//! distinguishable from the rounding error of f: that is test (3) with L̂ = c_g. (A step of the
+//! last accepted kind, typically along the flattest directions, says little about −g; on the
+//! Rayleigh quotient its L̂ is orders of magnitude below c_g.) When c_g ≤ 0 (negative curvature
+//! along −g) the test does not apply.
+//!
 //! **Non-finite values.** A NaN or infinite value or gradient at an accepted point, or an
-//! evaluation the engine refuses, ends `numerical_error` with the last finite iterate.
+//! evaluation the engine refuses, ends `numerical_error` with the last finite iterate. So does
+//! a stall that fails the floating-point tests above when some trial point since the last
+//! accepted iterate gave a non-finite value, gradient or Hessian–vector product (overflow or
+//! log 0 along the path, counted by [`Probe::nonfinite_evaluations`]): the method backed off
+//! from the fault until it could not move, which is a numerical fault, not a stall (e.g. a
+//! line search that met only non-finite values). A stall that passes them is `optimal` even
+//! then: the answer is converged, whatever lies farther along the search direction.
 
 use super::report::{HistoryEntry, IterationInfo, Status};
 use super::{CVec, Failure};
@@ -94,7 +113,11 @@ impl Iterate for Vec<f64> {
         super::problem::from_real(self)
     }
     fn norm(&self) -> f64 {
-        self.iter().map(|x| x * x).sum::<f64>().sqrt()
+        let plain = self.iter().map(|x| x * x).sum::<f64>();
+        if plain.is_normal() || self.iter().all(|x| *x == 0.0) {
+            return plain.sqrt();
+        }
+        super::complex_vec::scaled_norm(self.iter().copied())
     }
     fn dist(&self, other: &Self) -> f64 {
         self.iter()
@@ -139,6 +162,19 @@ impl Limits {
 /// A stall reported by a method (as `TerminationReason::SolverExit` with this prefix).
 pub const STALLED: &str = "stalled: ";
 
+/// What [`Driven`] asks the problem beyond values and gradients.
+pub trait Probe<P> {
+    /// The curvature of the objective along a direction at a point, ⟨d, ∇²f(x) d⟩/‖d‖² (the
+    /// real Hessian; for complex parameters Re(dᴴ(H d + K conj d))/‖d‖²), or None when no
+    /// Hessian–vector product is available or it is not finite. Used by the floating-point
+    /// test of trust-region stalls (module docs).
+    fn curvature_along(&self, x: &P, d: &P) -> Option<f64>;
+    /// How many evaluations so far gave a non-finite value, gradient or Hessian–vector product,
+    /// or failed (trial points included): a stall after such an evaluation is a numerical
+    /// fault (module docs).
+    fn nonfinite_evaluations(&self) -> u64;
+}
+
 /// The wrapper: runs `inner`, decides termination.
 pub struct Driven<'o, S, O, P> {
     /// The method.
@@ -166,9 +202,11 @@ pub struct Driven<'o, S, O, P> {
     iters: u64,
     prev_grad: Option<P>,
     curvature: Option<f64>,
+    /// [`Probe::nonfinite_evaluations`] at the last accepted iterate.
+    faults_seen: u64,
 }
 
-impl<'o, S, O, P: Iterate> Driven<'o, S, O, P> {
+impl<'o, S, O: Probe<P>, P: Iterate> Driven<'o, S, O, P> {
     /// Wraps a method.
     pub fn new(
         inner: S,
@@ -195,6 +233,7 @@ impl<'o, S, O, P: Iterate> Driven<'o, S, O, P> {
             iters: 0,
             prev_grad: None,
             curvature: None,
+            faults_seen: 0,
         }
     }
 
@@ -242,15 +281,33 @@ impl<'o, S, O, P: Iterate> Driven<'o, S, O, P> {
 
     /// The status of a stall at the last point.
     fn stall<H>(&mut self, state: St<P, H>, why: &str) -> St<P, H> {
+        let curvature = self.curvature;
+        self.stall_with(state, why, curvature)
+    }
+
+    /// The status of a stall at the last point, with curvature L̂ for test (3).
+    fn stall_with<H>(&mut self, state: St<P, H>, why: &str, curvature: Option<f64>) -> St<P, H> {
         let (f, gn) = self
             .last
             .as_ref()
             .map_or((f64::NAN, f64::NAN), |l| (l.1, l.2));
-        if self.limits.at_noise_floor(f, gn, self.curvature) {
+        if self.limits.at_noise_floor(f, gn, curvature) {
             let msg = format!(
                 "converged to floating-point precision (no further decrease possible: {why}; ‖g‖ = {gn:.3e})"
             );
             self.finish(state, Status::Optimal, msg)
+        } else if self.problem.nonfinite_evaluations() > self.faults_seen {
+            let n = self.problem.nonfinite_evaluations() - self.faults_seen;
+            self.finish(
+                state,
+                Status::NumericalError,
+                format!(
+                    "non-finite values along the search ({n} trial evaluation{} gave NaN or ∞, \
+                     e.g. overflow or log 0) and no finite progress: {why}; the point is the \
+                     last finite iterate",
+                    if n == 1 { "" } else { "s" }
+                ),
+            )
         } else {
             self.finish(
                 state,
@@ -271,7 +328,7 @@ fn describe(e: &argmin::core::Error) -> String {
 
 impl<O, S, P, H> Solver<O, St<P, H>> for Driven<'_, S, O, P>
 where
-    O: CostFunction<Param = P, Output = f64> + Gradient<Param = P, Gradient = P> + Clone,
+    O: CostFunction<Param = P, Output = f64> + Gradient<Param = P, Gradient = P> + Probe<P> + Clone,
     S: Solver<O, St<P, H>>,
     P: Iterate,
     H: Clone,
@@ -323,6 +380,7 @@ where
             return Ok((self.finish(state, Status::NumericalError, msg), kv));
         }
         self.last = Some((x.clone(), f, gn));
+        self.faults_seen = self.problem.nonfinite_evaluations();
         self.record(0, &x, f, gn, 0.0);
         if self.limits.optimal(f, gn) {
             let msg = format!("the starting point passes the optimality test (‖g‖ = {gn:.3e})");
@@ -385,7 +443,12 @@ where
             self.rejections += 1;
             if self.rejections >= MAX_REJECTIONS {
                 let why = format!("{MAX_REJECTIONS} consecutive steps were rejected");
-                return Ok((self.stall(st.cost(f).gradient(g), &why), kv));
+                // Test (3) with the curvature along the gradient (module docs, trust regions).
+                let c_g = self
+                    .problem
+                    .curvature_along(&x, &g)
+                    .filter(|c| c.is_finite() && *c > 0.0);
+                return Ok((self.stall_with(st.cost(f).gradient(g), &why, c_g), kv));
             }
             return Ok((st.cost(f).gradient(g), kv));
         }
@@ -422,6 +485,10 @@ where
         }
         if step <= f64::EPSILON * x.norm() {
             return Ok((self.stall(st, "the step is below machine precision"), kv));
+        }
+        if self.no_decrease == 0 {
+            // Faults met before this progress are behind us.
+            self.faults_seen = self.problem.nonfinite_evaluations();
         }
         Ok((st, kv))
     }

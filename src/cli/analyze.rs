@@ -189,7 +189,7 @@ fn print_atom(out: &mut String, a: &AtomAnalysis, an: &Analysis, dir: Option<&[f
     let at = &a.atom;
     let _ = writeln!(out, "\n{}", at.label);
     let kind = if at.function.singular() {
-        "singular values"
+        "sing. values"
     } else {
         "eigenvalues"
     };

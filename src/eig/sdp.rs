@@ -26,7 +26,9 @@ use super::verify::verify;
 use crate::model::Problem;
 use crate::solve::{Evaluations, Report, SdpInfo, Status};
 use clarabel::algebra::CscMatrix;
-use clarabel::solver::{DefaultSettingsBuilder, DefaultSolver, IPSolver, SolverStatus};
+use clarabel::solver::{
+    DefaultSettings, DefaultSettingsBuilder, DefaultSolver, IPSolver, SolverStatus,
+};
 use std::time::{Duration, Instant};
 
 /// Default `tol` of `sdp`.
@@ -47,6 +49,25 @@ pub struct SdpLimits {
     pub max_iter: u64,
     /// Wall-clock limit.
     pub time_limit: Option<Duration>,
+}
+
+/// Clarabel's settings for a run with these limits (the ones [`solve_recognized`] uses):
+/// the faer KKT solver, tolerances, iteration and time limits, no output.
+pub fn clarabel_settings(limits: &SdpLimits) -> Result<DefaultSettings<f64>, String> {
+    let mut builder = DefaultSettingsBuilder::default();
+    builder
+        .direct_solve_method("faer".to_owned())
+        .verbose(false)
+        .tol_gap_abs(limits.tol)
+        .tol_gap_rel(limits.tol)
+        .tol_feas(limits.tol)
+        .max_iter(u32::try_from(limits.max_iter).unwrap_or(u32::MAX));
+    if let Some(t) = limits.time_limit {
+        builder.time_limit(t.as_secs_f64());
+    }
+    builder
+        .build()
+        .map_err(|e| format!("invalid Clarabel settings: {e}"))
 }
 
 fn status_name(s: SolverStatus) -> String {
@@ -95,20 +116,9 @@ pub fn solve_recognized(
     };
     #[cfg(all(feature = "faer-blas", not(feature = "system-blas")))]
     super::blas::ensure_linked();
-    let mut builder = DefaultSettingsBuilder::default();
-    builder
-        .direct_solve_method("faer".to_owned())
-        .verbose(false)
-        .tol_gap_abs(limits.tol)
-        .tol_gap_rel(limits.tol)
-        .tol_feas(limits.tol)
-        .max_iter(u32::try_from(limits.max_iter).unwrap_or(u32::MAX));
-    if let Some(t) = limits.time_limit {
-        builder.time_limit(t.as_secs_f64());
-    }
-    let settings = match builder.build() {
+    let settings = match clarabel_settings(&limits) {
         Ok(s) => s,
-        Err(e) => return fail(format!("invalid Clarabel settings: {e}"), &conic),
+        Err(e) => return fail(e, &conic),
     };
     let p = CscMatrix::zeros((n, n));
     let mut solver =

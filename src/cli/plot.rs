@@ -23,7 +23,6 @@
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use std::io::Write;
 use std::path::Path;
 use wirtinger::eig::spectrum::spectrum;
 use wirtinger::model::{Problem, Sense};
@@ -533,38 +532,6 @@ pub fn check_target(path: &Path) -> Result<(), String> {
     }
 }
 
-/// Writes `bytes` to `path` atomically: a temporary file in the same directory, flushed to
-/// disk, renamed over the target (removed again on failure).
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    let base = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .ok_or_else(|| {
-            std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                "the plot path names no file",
-            )
-        })?;
-    let tmp = dir.join(format!(".{base}.{}.tmp", std::process::id()));
-    wirtinger::solve::interrupt::set_pending_file(Some(tmp.clone()));
-    let write = || -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    };
-    let r = write();
-    wirtinger::solve::interrupt::set_pending_file(None);
-    if r.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    r
-}
-
 /// Draws the plot of a solve and writes it to `out` (SVG, atomically).
 pub fn write_plot(
     problem: &Problem,
@@ -575,7 +542,7 @@ pub fn write_plot(
     let source = std::fs::read_to_string(file).ok();
     let data = plot_data(problem, report, file, source.as_deref());
     let svg = render_svg(&data)?;
-    write_atomic(out, svg.as_bytes()).map_err(|e| e.to_string())
+    wirtinger::io::result::write_atomic(out, svg.as_bytes()).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

@@ -70,7 +70,9 @@ pub struct Evaluations {
 pub struct HistoryEntry {
     /// Iteration number (0 is the starting point).
     pub iter: u64,
-    /// Objective in minimization form (−f for `maximize`).
+    /// Objective: in the problem's own sense in reports of [`crate::solve::solve`] (f, also for
+    /// `maximize`); in the minimization form the method saw in reports of
+    /// [`crate::solve::solve_objective`].
     pub value: f64,
     /// ‖g‖.
     pub gradient_norm: f64,

@@ -263,3 +263,81 @@ fn unsupported_forms_are_input_errors() {
     let e = solve(&p, &o).unwrap_err();
     assert!(e.to_string().contains("spectral_bundle"), "{e}");
 }
+
+#[test]
+fn auto_picks_spectral_bundle_above_block_100() {
+    let p = load(&affine_problem(
+        101,
+        3,
+        false,
+        "minimize = \"lambda_max(ARG)\"",
+        "",
+    ));
+    let r = solve(&p, &SolveOptions::default()).unwrap();
+    assert_eq!(r.method, "spectral_bundle");
+    assert_eq!(r.status, Status::Optimal, "{}", r.message);
+    assert!(r.method_reason.unwrap().contains("101 > 100"));
+    // At block 100 `auto` keeps the dense path (not solved here: a 100 × 100 SDP is slow in a
+    // test build); the block size is what decides.
+    let q = load(&affine_problem(
+        100,
+        3,
+        false,
+        "minimize = \"lambda_max(ARG)\"",
+        "",
+    ));
+    let rec = wirtinger::eig::recognize::recognize(&q).unwrap();
+    assert_eq!(wirtinger::eig::conic::largest_psd_block(&rec), 100);
+}
+
+#[test]
+fn command_line_and_result_file() {
+    let dir = std::env::temp_dir().join(format!("wirtinger_bundle_cli_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("p.toml");
+    std::fs::write(
+        &file,
+        affine_problem(12, 2, false, "maximize = \"lambda_min(ARG)\"", ""),
+    )
+    .unwrap();
+    let out = dir.join("r.json");
+    let st = std::process::Command::new(env!("CARGO_BIN_EXE_wirtinger"))
+        .args([
+            "solve",
+            file.to_str().unwrap(),
+            "--method",
+            "spectral_bundle",
+            "--quiet",
+        ])
+        .arg("--output")
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert_eq!(st.code(), Some(0));
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(v["status"], "optimal");
+    assert_eq!(v["method"], "spectral_bundle");
+    let (lo, hi, obj) = (
+        v["lower_bound"].as_f64().unwrap(),
+        v["upper_bound"].as_f64().unwrap(),
+        v["objective"].as_f64().unwrap(),
+    );
+    assert!(lo <= hi && obj == lo, "{lo} {hi} {obj}");
+    assert!(v["gap"].as_f64().unwrap() <= 1e-7 * obj.abs().max(1.0));
+    assert!(v["gradient_norm"].is_null());
+    // max_iter 1 cannot certify: exit 3, status max_iterations.
+    let st = std::process::Command::new(env!("CARGO_BIN_EXE_wirtinger"))
+        .args([
+            "solve",
+            file.to_str().unwrap(),
+            "--method",
+            "spectral_bundle",
+            "--quiet",
+        ])
+        .args(["--max-iter", "1"])
+        .status()
+        .unwrap();
+    assert_eq!(st.code(), Some(3));
+    let _ = std::fs::remove_dir_all(&dir);
+}

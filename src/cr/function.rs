@@ -4,7 +4,8 @@
 use super::adjoint::pullback;
 use super::eval::{evaluate, evaluate_outputs, EvalError, Values};
 use super::graph::{Graph, NodeId, Op};
-use super::tangent::{propagate, Batch};
+use super::sparse::SparseBatch;
+use super::tangent::{propagate_tangents, Batch, Tangent};
 use crate::model::{Shape, Tensor, Ty};
 use faer::Mat;
 use num_complex::Complex64 as C64;
@@ -76,6 +77,39 @@ pub fn split_batch(vars: &[VarInfo], v: &Batch) -> Vec<Option<Batch>> {
                 }
             }
             Some(b)
+        })
+        .collect()
+}
+
+/// The tangents of the unit directions start..start+k among the 2N directions [I, iI]
+/// (direction d < N is e_d, direction N + d is i·e_d), one sparse batch per variable; a real
+/// variable takes the real part (so its imaginary directions are empty).
+pub fn unit_directions(
+    vars: &[VarInfo],
+    dim: usize,
+    start: usize,
+    k: usize,
+) -> Vec<Option<Tangent>> {
+    vars.iter()
+        .map(|var| {
+            let n = var.shape.numel();
+            let cols = (start..start + k)
+                .map(|d| {
+                    let (e, im) = if d < dim { (d, false) } else { (d - dim, true) };
+                    match e.checked_sub(var.offset) {
+                        Some(i) if i < n && !(im && var.real) => {
+                            let v = if im {
+                                C64::new(0.0, 1.0)
+                            } else {
+                                C64::new(1.0, 0.0)
+                            };
+                            vec![(i, v)]
+                        }
+                        _ => Vec::new(),
+                    }
+                })
+                .collect();
+            Some(Tangent::Sparse(SparseBatch::from_columns(n, cols)))
         })
         .collect()
 }
@@ -203,36 +237,74 @@ impl Function {
                 message: format!("direction has {} entries, expected {}", v.rows, self.dim),
             });
         }
+        let mut out = Batch::zeros(self.dim, v.k);
+        self.forward_chunks(
+            z,
+            v.k,
+            |start, k| {
+                let sub = Batch {
+                    rows: v.rows,
+                    k,
+                    data: v.data[start * v.rows..(start + k) * v.rows].to_vec(),
+                };
+                split_batch(&self.vars, &sub)
+                    .into_iter()
+                    .map(|b| b.map(Tangent::Dense))
+                    .collect()
+            },
+            |start, k, t| self.gather_tangents(start, k, t, &mut out),
+        )?;
+        Ok(out)
+    }
+    /// Forward-over-reverse passes over `total` directions in chunks: `dirs(start, k)` gives the
+    /// variables' tangents of directions start..start+k, `sink(start, k, tangents)` receives the
+    /// tangents of every node. Forward values are shared by all chunks. A chunk holds about
+    /// [`TANGENT_ENTRIES`] stored entries per node (memory and cache): the first is sized for
+    /// dense tangents of the widest active node, the next ones by the entries per direction
+    /// actually stored in the previous chunk (sparse tangents of unit directions store far
+    /// fewer), growing at most 8× per chunk.
+    fn forward_chunks(
+        &self,
+        z: &[C64],
+        total: usize,
+        mut dirs: impl FnMut(usize, usize) -> Vec<Option<Tangent>>,
+        mut sink: impl FnMut(usize, usize, &[Option<Tangent>]),
+    ) -> Result<(), EvalError> {
         self.check_len(z)?;
         let mut vals = Values::new(&self.graph, &split_point(&self.vars, z), &[]);
         let outs: Vec<NodeId> = self.grads.iter().flatten().copied().collect();
-        let mut out = Batch::zeros(self.dim, v.k);
-        // Directions go through in chunks so that a tangent batch holds at most about
-        // TANGENT_ENTRIES entries per node (memory and cache); forward values are shared.
-        let chunk = (TANGENT_ENTRIES / self.widest_active.max(1)).clamp(1, v.k.max(1));
+        let mut chunk = (TANGENT_ENTRIES / self.widest_active.max(1)).clamp(1, total.max(1));
         let mut start = 0;
-        while start < v.k {
-            let k = chunk.min(v.k - start);
-            let sub = Batch {
-                rows: v.rows,
-                k,
-                data: v.data[start * v.rows..(start + k) * v.rows].to_vec(),
-            };
-            let tans = split_batch(&self.vars, &sub);
-            let t = propagate(&self.graph, &outs, &mut vals, &tans, &[])?;
-            for (var, gid) in self.vars.iter().zip(&self.grads) {
-                let Some(b) = gid.and_then(|id| t[id].as_ref()) else {
-                    continue;
-                };
-                let n = var.shape.numel();
-                for j in 0..k {
-                    let col = (start + j) * self.dim + var.offset;
-                    out.data[col..col + n].copy_from_slice(b.col(j));
-                }
-            }
+        while start < total {
+            let k = chunk.min(total - start);
+            let tans = dirs(start, k);
+            let t = propagate_tangents(&self.graph, &outs, &mut vals, &tans, &[])?;
+            let per_dir = t
+                .iter()
+                .flatten()
+                .map(Tangent::stored)
+                .max()
+                .unwrap_or(0)
+                .div_ceil(k)
+                .max(1);
+            sink(start, k, &t);
             start += k;
+            chunk = (TANGENT_ENTRIES / per_dir).clamp(1, 8 * k);
         }
-        Ok(out)
+        Ok(())
+    }
+    /// Copies the gradient nodes' tangents of directions start..start+k into columns of `out`.
+    fn gather_tangents(&self, start: usize, k: usize, t: &[Option<Tangent>], out: &mut Batch) {
+        for (var, gid) in self.vars.iter().zip(&self.grads) {
+            let Some(b) = gid.and_then(|id| t[id].as_ref()) else {
+                continue;
+            };
+            let n = var.shape.numel();
+            for j in 0..k {
+                let col = (start + j) * self.dim + var.offset;
+                b.write_col(j, &mut out.data[col..col + n]);
+            }
+        }
     }
     /// H v + K conj(v) for one direction.
     pub fn hvp(&self, z: &[C64], v: &[C64]) -> Result<Vec<C64>, EvalError> {
@@ -248,14 +320,20 @@ impl Function {
     ///
     /// For a real variable's columns the imaginary direction is frozen, so H and K each hold half
     /// of its real Hessian column (H + K is the real Hessian there).
+    ///
+    /// The unit directions travel as sparse tangents ([`super::sparse`]): the first products
+    /// copy columns instead of multiplying by the identity, and nodes whose tangents stay
+    /// sparse (z zᴴ along eⱼ has one nonzero row and column) cost O(entries touched) per
+    /// direction instead of a full pass over the node.
     pub fn hessian(&self, z: &[C64]) -> Result<(Mat<C64>, Mat<C64>), EvalError> {
         let n = self.dim;
-        let mut dirs = Batch::zeros(n, 2 * n);
-        for j in 0..n {
-            dirs.data[j + j * n] = C64::new(1.0, 0.0);
-            dirs.data[j + (n + j) * n] = C64::new(0.0, 1.0);
-        }
-        let t = self.hvp_batch(z, &dirs)?;
+        let mut t = Batch::zeros(n, 2 * n);
+        self.forward_chunks(
+            z,
+            2 * n,
+            |start, k| unit_directions(&self.vars, n, start, k),
+            |start, k, tans| self.gather_tangents(start, k, tans, &mut t),
+        )?;
         let i = C64::new(0.0, 1.0);
         let h = Mat::from_fn(n, n, |r, c| {
             (t.data[r + c * n] - i * t.data[r + (n + c) * n]) * 0.5

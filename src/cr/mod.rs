@@ -23,6 +23,7 @@ mod graph;
 mod linalg;
 mod lsq;
 mod objective;
+pub mod sparse;
 mod tangent;
 
 pub use adjoint::{active_nodes, pullback};
@@ -37,4 +38,4 @@ pub use graph::{Graph, Node, NodeId, Op, Spectral, Trans, Unary};
 pub use linalg::{herm_eig, HermEig};
 pub use lsq::{LeastSquares, ResidualPiece};
 pub use objective::{hvp_columns, Objective};
-pub use tangent::{propagate, Batch};
+pub use tangent::{propagate, propagate_tangents, Batch, Tangent};

@@ -10,6 +10,7 @@ use super::eval::{
 };
 use super::graph::{Graph, NodeId, Op, Trans, Unary};
 use super::linalg::matmul_into;
+use super::sparse::{self, SparseBatch};
 use crate::model::{Shape, Tensor};
 use faer::{Accum, Mat, MatMut, MatRef};
 use num_complex::Complex64 as C64;
@@ -51,16 +52,14 @@ impl Batch {
         &mut self.data[j * r..(j + 1) * r]
     }
     fn map(&self, f: impl Fn(usize, C64) -> C64) -> Batch {
-        let r = self.rows.max(1);
+        let mut data = Vec::with_capacity(self.data.len());
+        for c in self.data.chunks(self.rows.max(1)) {
+            data.extend(c.iter().enumerate().map(|(i, &x)| f(i, x)));
+        }
         Batch {
             rows: self.rows,
             k: self.k,
-            data: self
-                .data
-                .iter()
-                .enumerate()
-                .map(|(i, &x)| f(i % r, x))
-                .collect(),
+            data,
         }
     }
     /// Applies a value-level map to every column.
@@ -148,6 +147,303 @@ pub fn propagate(
     Ok(t)
 }
 
+/// A batch of tangents, stored sparsely (near unit directions) or densely.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Tangent {
+    /// rows × k, column-major.
+    Dense(Batch),
+    /// Compressed sparse columns.
+    Sparse(SparseBatch),
+}
+
+impl Tangent {
+    /// Number of directions.
+    pub fn k(&self) -> usize {
+        match self {
+            Tangent::Dense(b) => b.k,
+            Tangent::Sparse(s) => s.k,
+        }
+    }
+    /// Entries held in memory.
+    pub fn stored(&self) -> usize {
+        match self {
+            Tangent::Dense(b) => b.data.len(),
+            Tangent::Sparse(s) => s.nnz(),
+        }
+    }
+    /// The dense batch.
+    pub fn into_dense(self) -> Batch {
+        match self {
+            Tangent::Dense(b) => b,
+            Tangent::Sparse(s) => s.to_dense(),
+        }
+    }
+    /// Writes direction j into `out` (which must hold zeros where a sparse column has none).
+    pub fn write_col(&self, j: usize, out: &mut [C64]) {
+        match self {
+            Tangent::Dense(b) => out.copy_from_slice(b.col(j)),
+            Tangent::Sparse(s) => {
+                let (ix, vx) = s.col(j);
+                for (&i, &v) in ix.iter().zip(vx) {
+                    out[i] = v;
+                }
+            }
+        }
+    }
+}
+
+/// [`propagate`] with tangents that may be sparse: a node whose arguments' tangents are all
+/// sparse gets a sparse tangent from the rules of [`super::sparse`] (products, sums,
+/// elementwise functions, transposes, diagonals, gathers, scatters), converted to a
+/// dense batch once it fills up; any other node takes the dense rule of [`propagate`] on dense
+/// copies of its arguments' tangents. Results are the same as with dense tangents throughout.
+pub fn propagate_tangents(
+    g: &Graph,
+    outputs: &[NodeId],
+    values: &mut Values,
+    var_tangents: &[Option<Tangent>],
+    seed_tangents: &[Option<Tangent>],
+) -> Result<Vec<Option<Tangent>>, EvalError> {
+    let last = outputs
+        .iter()
+        .copied()
+        .max()
+        .unwrap_or(0)
+        .min(g.len().saturating_sub(1));
+    let mut live = vec![false; last + 1];
+    for &o in outputs {
+        if o <= last {
+            live[o] = true;
+        }
+    }
+    for id in (0..=last).rev() {
+        if live[id] {
+            for &a in &g.node(id).args {
+                live[a] = true;
+            }
+        }
+    }
+    // Each node's tangent sits in one of the two (a sparse one also in `dense` once a dense
+    // rule has needed it).
+    let mut dense: Vec<Option<Batch>> = vec![None; last + 1];
+    let mut sparse: Vec<Option<SparseBatch>> = vec![None; last + 1];
+    fn put(
+        id: usize,
+        t: Option<Tangent>,
+        dense: &mut [Option<Batch>],
+        sparse: &mut [Option<SparseBatch>],
+    ) {
+        match t {
+            Some(Tangent::Dense(b)) => dense[id] = Some(b),
+            Some(Tangent::Sparse(s)) if s.is_full() => dense[id] = Some(s.to_dense()),
+            Some(Tangent::Sparse(s)) => sparse[id] = Some(s),
+            None => {}
+        }
+    }
+    for (id, &is_live) in live.iter().enumerate() {
+        if !is_live {
+            continue;
+        }
+        let node = g.node(id);
+        match &node.op {
+            Op::Var(i) => put(
+                id,
+                var_tangents.get(*i).cloned().flatten(),
+                &mut dense,
+                &mut sparse,
+            ),
+            Op::Seed(i) => put(
+                id,
+                seed_tangents.get(*i).cloned().flatten(),
+                &mut dense,
+                &mut sparse,
+            ),
+            Op::Const(_) => {}
+            _ => {
+                let has = |a: usize| dense[a].is_some() || sparse[a].is_some();
+                if !node.args.iter().any(|&a| has(a)) {
+                    continue;
+                }
+                let all_sparse = node
+                    .args
+                    .iter()
+                    .all(|&a| dense[a].is_none() || sparse[a].is_some());
+                let out = if all_sparse {
+                    sparse_jvp(g, id, values, &sparse)?
+                } else {
+                    None
+                };
+                let out = match out {
+                    Some(t) => t,
+                    None => {
+                        for &a in &node.args {
+                            if dense[a].is_none() {
+                                dense[a] = sparse[a].as_ref().map(|s| s.to_dense());
+                            }
+                        }
+                        Tangent::Dense(jvp(g, id, values, &dense)?)
+                    }
+                };
+                put(id, Some(out), &mut dense, &mut sparse);
+            }
+        }
+    }
+    Ok(dense
+        .into_iter()
+        .zip(sparse)
+        .map(|(d, s)| s.map(Tangent::Sparse).or(d.map(Tangent::Dense)))
+        .collect())
+}
+
+/// The sparse rule of node `id` when every argument's tangent is sparse (or absent); `None` for
+/// operations without one (they take the dense rule).
+fn sparse_jvp(
+    g: &Graph,
+    id: NodeId,
+    values: &mut Values,
+    t: &[Option<SparseBatch>],
+) -> Result<Option<Tangent>, EvalError> {
+    let node = g.node(id);
+    let shape = node.ty.shape;
+    let rows = shape.numel();
+    let ta = |j: usize| t[node.args[j]].as_ref();
+    let k = node
+        .args
+        .iter()
+        .find_map(|&a| t[a].as_ref().map(|b| b.k))
+        .unwrap_or(0);
+    let supported = matches!(
+        node.op,
+        Op::Add
+            | Op::Sub
+            | Op::Neg
+            | Op::Scale(_)
+            | Op::EMul
+            | Op::EDiv
+            | Op::Unary(_)
+            | Op::PowConst(_)
+            | Op::Sum
+            | Op::MatMul(..)
+            | Op::Transpose { .. }
+            | Op::Diag
+            | Op::Gather(_)
+            | Op::Scatter(_)
+    );
+    if !supported {
+        return Ok(None);
+    }
+    for &a in &node.args {
+        values.ensure(g, a)?;
+    }
+    let val = |values: &Values, j: usize| values.arc(node.args[j]).cloned();
+    let empty = || SparseBatch::empty(rows, k);
+    let out = match &node.op {
+        Op::Add => sparse::add(ta(0), ta(1)).unwrap_or_else(empty),
+        Op::Sub => {
+            let b = ta(1).map(|b| b.map(|_, x| -x));
+            sparse::add(ta(0), b.as_ref()).unwrap_or_else(empty)
+        }
+        Op::Neg => ta(0).map_or_else(empty, |d| d.map(|_, x| -x)),
+        Op::Scale(c) => ta(0).map_or_else(empty, |d| d.map(|_, x| c * x)),
+        Op::EMul => {
+            let (a, b) = (val(values, 0)?, val(values, 1)?);
+            let x = ta(0).map(|d| d.map(|i, v| v * b.data()[i]));
+            let y = ta(1).map(|d| d.map(|i, v| v * a.data()[i]));
+            sparse::add(x.as_ref(), y.as_ref()).unwrap_or_else(empty)
+        }
+        Op::EDiv => {
+            let b = val(values, 1)?;
+            let w = values.ensure_get(g, id)?;
+            let x = ta(0).map(|d| d.map(|i, v| v / b.data()[i]));
+            let y = ta(1).map(|d| d.map(|i, v| -v * w.data()[i] / b.data()[i]));
+            sparse::add(x.as_ref(), y.as_ref()).unwrap_or_else(empty)
+        }
+        Op::Unary(u) => {
+            let a = val(values, 0)?;
+            let w = values.ensure_get(g, id)?;
+            let real = g.ty(node.args[0]).real;
+            let (a, w) = (a.data(), w.data());
+            ta(0).map_or_else(empty, |d| {
+                d.map(|i, x| unary_tangent(*u, a[i], w[i], real, x))
+            })
+        }
+        Op::PowConst(p) => {
+            let p = *p;
+            let a = val(values, 0)?;
+            let real = g.ty(node.args[0]).real && p.im == 0.0;
+            let one = C64::new(1.0, 0.0);
+            ta(0).map_or_else(empty, |d| {
+                d.map(|i, x| p * pow_value(a.data()[i], p - one, real) * x)
+            })
+        }
+        Op::Sum => {
+            return Ok(Some(Tangent::Dense(
+                ta(0).map_or_else(|| Batch::zeros(1, k), sparse::sum),
+            )))
+        }
+        Op::MatMul(tra, trb) => {
+            let (a, b) = (val(values, 0)?, val(values, 1)?);
+            sparse::matmul(
+                &a,
+                *tra,
+                ta(0),
+                &b,
+                *trb,
+                ta(1),
+                shape.rows(),
+                shape.cols(),
+                k,
+            )
+        }
+        Op::Transpose { conj } => {
+            let ar = g.shape(node.args[0]).rows();
+            ta(0).map_or_else(empty, |d| {
+                let mut out = sparse::transpose(d, ar, *conj, shape.rows());
+                out.rows = rows;
+                out
+            })
+        }
+        Op::Gather(idx) => ta(0).map_or_else(empty, |d| sparse::gather(d, idx, rows)),
+        Op::Diag => ta(0).map_or_else(empty, |d| sparse::diag(d, shape.rows())),
+        Op::Scatter(idx) => ta(0).map_or_else(empty, |d| sparse::scatter(d, idx, rows)),
+        _ => return Ok(None),
+    };
+    Ok(Some(Tangent::Sparse(out)))
+}
+
+/// The tangent rule of an elementwise function at one entry: dw for du = x at u = a, w = φ(a)
+/// (`real`: the argument is real-typed).
+#[inline]
+fn unary_tangent(u: Unary, a: C64, w: C64, real: bool, x: C64) -> C64 {
+    match u {
+        Unary::Conj => x.conj(),
+        Unary::Real => C64::new(x.re, 0.0),
+        Unary::Imag => C64::new(x.im, 0.0),
+        Unary::Abs2 => C64::new(2.0 * (a.conj() * x).re, 0.0),
+        Unary::Abs => {
+            let m = w.re;
+            if m == 0.0 {
+                C64::new(0.0, 0.0)
+            } else {
+                C64::new((a.conj() * x).re / m, 0.0)
+            }
+        }
+        Unary::Sign => {
+            let m = a.norm();
+            if m == 0.0 {
+                C64::new(0.0, 0.0)
+            } else {
+                (x - w * (w.conj() * x).re) / m
+            }
+        }
+        Unary::Exp => w * x,
+        Unary::Log => x / a,
+        Unary::Sqrt => x / (w * 2.0),
+        Unary::Sin => unary_value(Unary::Cos, a, real) * x,
+        Unary::Cos => -unary_value(Unary::Sin, a, real) * x,
+    }
+}
+
 fn jvp(
     g: &Graph,
     id: NodeId,
@@ -199,34 +495,7 @@ fn jvp(
             let real = g.ty(node.args[0]).real;
             let d = zero_if_none(ta(0), rows);
             let (a, w) = (a.data(), w.data());
-            match u {
-                Unary::Conj => d.map(|_, x| x.conj()),
-                Unary::Real => d.map(|_, x| C64::new(x.re, 0.0)),
-                Unary::Imag => d.map(|_, x| C64::new(x.im, 0.0)),
-                Unary::Abs2 => d.map(|i, x| C64::new(2.0 * (a[i].conj() * x).re, 0.0)),
-                Unary::Abs => d.map(|i, x| {
-                    let m = w[i].re;
-                    if m == 0.0 {
-                        C64::new(0.0, 0.0)
-                    } else {
-                        C64::new((a[i].conj() * x).re / m, 0.0)
-                    }
-                }),
-                Unary::Sign => d.map(|i, x| {
-                    let m = a[i].norm();
-                    if m == 0.0 {
-                        C64::new(0.0, 0.0)
-                    } else {
-                        let s = w[i];
-                        (x - s * (s.conj() * x).re) / m
-                    }
-                }),
-                Unary::Exp => d.map(|i, x| w[i] * x),
-                Unary::Log => d.map(|i, x| x / a[i]),
-                Unary::Sqrt => d.map(|i, x| x / (w[i] * 2.0)),
-                Unary::Sin => d.map(|i, x| unary_value(Unary::Cos, a[i], real) * x),
-                Unary::Cos => d.map(|i, x| -unary_value(Unary::Sin, a[i], real) * x),
-            }
+            d.map(|i, x| unary_tangent(*u, a[i], w[i], real, x))
         }
         Op::PowConst(p) => {
             let p = *p;

@@ -1,0 +1,328 @@
+//! Sparse batches of tangents, for forward mode along unit directions.
+//!
+//! The dense Hessian pair and the dense Jacobians come from forward passes along the unit
+//! directions eⱼ and i·eⱼ ([`super::Function::hessian`], [`super::LeastSquares::jacobians`]).
+//! Near the inputs those tangents are very sparse: the tangent of z is a unit vector, that of
+//! z zᴴ along eⱼ is eⱼzᴴ + z eⱼᴴ (one row and one column, 2n − 1 of n² entries), and so are the
+//! tangents of everything elementwise downstream of it. Carried densely, every direction costs a
+//! full n×n pass per node (O(n³) for the Hessian of ‖M − zzᴴ‖²_F); carried sparsely it costs
+//! O(n) per node and direction. So a tangent batch is stored in compressed sparse columns (one
+//! column per direction) until it fills up ([`DENSE_FILL`]), and converted to a dense
+//! [`Batch`] from there on (where dense kernels, e.g. one GEMM over all directions, win).
+//!
+//! The rules are those of [`super::tangent`] (dw = (∂φ/∂u)·du + (∂φ/∂ū)·conj(du), DESIGN.md §1)
+//! restricted to the stored entries: every rule is linear in the tangent, so an entry that is
+//! zero in every argument's tangent is zero in the result, and only the argument's nonzeros
+//! need visiting. Products and index maps gather their results in a sparse accumulator
+//! (Gilbert, Moler & Schreiber, "Sparse matrices in MATLAB", SIAM J. Matrix Anal. Appl. 13(1),
+//! 1992, §3.1.3) that is cleared entry by entry, so a direction never pays for the full size of
+//! a node.
+
+use super::graph::Trans;
+use super::tangent::Batch;
+use crate::model::Tensor;
+use num_complex::Complex64 as C64;
+
+/// Fill (stored entries ÷ (entries × directions)) above which a sparse batch becomes dense.
+pub const DENSE_FILL: f64 = 0.25;
+
+/// k tangents of a value with `rows` entries in compressed sparse columns: the entries of
+/// direction j are `idx[ptr[j]..ptr[j + 1]]` (ascending) with values `val[…]`.
+///
+/// ```
+/// use wirtinger::cr::sparse::SparseBatch;
+/// use num_complex::Complex64 as C64;
+/// // The two unit directions e₁ and i·e₀ of a 3-vector.
+/// let s = SparseBatch::from_columns(3, vec![vec![(1, C64::new(1.0, 0.0))], vec![(0, C64::new(0.0, 1.0))]]);
+/// let d = s.to_dense();
+/// assert_eq!(d.col(0), &[C64::new(0.0, 0.0), C64::new(1.0, 0.0), C64::new(0.0, 0.0)]);
+/// assert_eq!(d.col(1)[0], C64::new(0.0, 1.0));
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct SparseBatch {
+    /// Entries of the value.
+    pub rows: usize,
+    /// Number of directions.
+    pub k: usize,
+    /// Column pointers (k + 1).
+    pub ptr: Vec<usize>,
+    /// Entry indices, ascending within each column.
+    pub idx: Vec<usize>,
+    /// Entry values.
+    pub val: Vec<C64>,
+}
+
+impl SparseBatch {
+    /// No direction moves anything.
+    pub fn empty(rows: usize, k: usize) -> SparseBatch {
+        SparseBatch {
+            rows,
+            k,
+            ptr: vec![0; k + 1],
+            idx: Vec::new(),
+            val: Vec::new(),
+        }
+    }
+    /// From per-direction lists of (index, value); indices must be ascending and below `rows`.
+    pub fn from_columns(rows: usize, cols: Vec<Vec<(usize, C64)>>) -> SparseBatch {
+        let mut s = SparseBatch::empty(rows, 0);
+        s.ptr.clear();
+        s.ptr.push(0);
+        for c in cols {
+            for (i, v) in c {
+                debug_assert!(i < rows);
+                s.idx.push(i);
+                s.val.push(v);
+            }
+            s.ptr.push(s.idx.len());
+            s.k += 1;
+        }
+        s
+    }
+    /// Stored entries.
+    pub fn nnz(&self) -> usize {
+        self.idx.len()
+    }
+    /// Direction j: (indices, values).
+    pub fn col(&self, j: usize) -> (&[usize], &[C64]) {
+        let r = self.ptr[j]..self.ptr[j + 1];
+        (&self.idx[r.clone()], &self.val[r])
+    }
+    /// Whether the batch is full enough to be stored densely.
+    pub fn is_full(&self) -> bool {
+        self.nnz() as f64 > DENSE_FILL * (self.rows * self.k) as f64
+    }
+    /// The dense batch (rows × k).
+    pub fn to_dense(&self) -> Batch {
+        let mut b = Batch::zeros(self.rows, self.k);
+        for j in 0..self.k {
+            let (ix, vx) = self.col(j);
+            let col = &mut b.data[j * self.rows..(j + 1) * self.rows];
+            for (&i, &v) in ix.iter().zip(vx) {
+                col[i] = v;
+            }
+        }
+        b
+    }
+    /// The same pattern with every value mapped by f(entry index, value).
+    pub fn map(&self, f: impl Fn(usize, C64) -> C64) -> SparseBatch {
+        SparseBatch {
+            rows: self.rows,
+            k: self.k,
+            ptr: self.ptr.clone(),
+            idx: self.idx.clone(),
+            val: self
+                .idx
+                .iter()
+                .zip(&self.val)
+                .map(|(&i, &v)| f(i, v))
+                .collect(),
+        }
+    }
+}
+
+/// A sparse accumulator over `rows` entries: scattered additions, then the touched entries in
+/// ascending order; clearing costs only the touched entries.
+pub struct Spa {
+    val: Vec<C64>,
+    mark: Vec<bool>,
+    touched: Vec<usize>,
+}
+
+impl Spa {
+    /// An empty accumulator.
+    pub fn new(rows: usize) -> Spa {
+        Spa {
+            val: vec![C64::new(0.0, 0.0); rows],
+            mark: vec![false; rows],
+            touched: Vec::new(),
+        }
+    }
+    /// entry i += v.
+    #[inline]
+    pub fn add(&mut self, i: usize, v: C64) {
+        if !self.mark[i] {
+            self.mark[i] = true;
+            self.touched.push(i);
+            self.val[i] = v;
+        } else {
+            self.val[i] += v;
+        }
+    }
+    /// Appends the touched entries (ascending) to `out` as its next column, and clears.
+    pub fn flush_into(&mut self, out: &mut SparseBatch) {
+        self.touched.sort_unstable();
+        for &i in &self.touched {
+            out.idx.push(i);
+            out.val.push(self.val[i]);
+            self.mark[i] = false;
+        }
+        self.touched.clear();
+        out.ptr.push(out.idx.len());
+        out.k += 1;
+    }
+}
+
+/// Builds a k-direction batch over `rows` entries, direction by direction, through a [`Spa`].
+pub fn build(rows: usize, k: usize, mut fill: impl FnMut(usize, &mut Spa)) -> SparseBatch {
+    let mut spa = Spa::new(rows);
+    let mut out = SparseBatch::empty(rows, 0);
+    out.ptr.truncate(1);
+    for j in 0..k {
+        fill(j, &mut spa);
+        spa.flush_into(&mut out);
+    }
+    out
+}
+
+/// a + b (either may be absent; `None` when both are).
+pub fn add(a: Option<&SparseBatch>, b: Option<&SparseBatch>) -> Option<SparseBatch> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(build(a.rows, a.k, |j, spa| {
+            for s in [a, b] {
+                let (ix, vx) = s.col(j);
+                for (&i, &v) in ix.iter().zip(vx) {
+                    spa.add(i, v);
+                }
+            }
+        })),
+        (Some(a), None) => Some(a.clone()),
+        (None, Some(b)) => Some(b.clone()),
+        (None, None) => None,
+    }
+}
+
+/// The view of a stored matrix under `op`: entry (i, j) of op(X) for X of size r × c.
+#[inline]
+fn op_entry(x: &[C64], r: usize, t: Trans, i: usize, j: usize) -> C64 {
+    match t {
+        Trans::N => x[i + j * r],
+        Trans::C => x[i + j * r].conj(),
+        Trans::T => x[j + i * r],
+        Trans::H => x[j + i * r].conj(),
+    }
+}
+
+/// Where a stored entry (p, q) of X (value v) lands in op(X): (row, column, value).
+#[inline]
+fn op_place(t: Trans, p: usize, q: usize, v: C64) -> (usize, usize, C64) {
+    match t {
+        Trans::N => (p, q, v),
+        Trans::C => (p, q, v.conj()),
+        Trans::T => (q, p, v),
+        Trans::H => (q, p, v.conj()),
+    }
+}
+
+/// Tangents of op_a(A)·op_b(B) (result r × c) from sparse tangents of A (stored `ar` rows) and
+/// of B (stored `br` rows): d(op(A)op(B)) = op(A)·op(dB) + op(dA)·op(B).
+#[allow(clippy::too_many_arguments)]
+pub fn matmul(
+    a: &Tensor,
+    ta: Trans,
+    da: Option<&SparseBatch>,
+    b: &Tensor,
+    tb: Trans,
+    db: Option<&SparseBatch>,
+    r: usize,
+    c: usize,
+    k: usize,
+) -> SparseBatch {
+    let (ar, br) = (a.shape().rows(), b.shape().rows());
+    let (av, bv) = (a.data(), b.data());
+    // Inner dimension of the product.
+    let inner = if ta.swaps() {
+        a.shape().rows()
+    } else {
+        a.shape().cols()
+    };
+    build(r * c, k, |j, spa| {
+        if let Some(db) = db {
+            // op(A)[:, s] · op(dB)[s, col] for every stored entry of dB.
+            let (ix, vx) = db.col(j);
+            for (&e, &v) in ix.iter().zip(vx) {
+                let (s, col, v) = op_place(tb, e % br, e / br, v);
+                for row in 0..r {
+                    spa.add(row + col * r, op_entry(av, ar, ta, row, s) * v);
+                }
+            }
+        }
+        if let Some(da) = da {
+            // op(dA)[row, s] · op(B)[s, :] for every stored entry of dA.
+            let (ix, vx) = da.col(j);
+            for (&e, &v) in ix.iter().zip(vx) {
+                let (row, s, v) = op_place(ta, e % ar, e / ar, v);
+                debug_assert!(s < inner);
+                for col in 0..c {
+                    spa.add(row + col * r, v * op_entry(bv, br, tb, s, col));
+                }
+            }
+        }
+    })
+}
+
+/// Tangents of op(A) stored as an r × c matrix (A is c × r): transpose, conjugated when `conj`.
+pub fn transpose(d: &SparseBatch, ar: usize, conj: bool, r: usize) -> SparseBatch {
+    build(d.rows, d.k, |j, spa| {
+        let (ix, vx) = d.col(j);
+        for (&e, &v) in ix.iter().zip(vx) {
+            // entry (p, q) of A goes to (q, p) of the result
+            let (p, q) = (e % ar, e / ar);
+            spa.add(q + p * r, if conj { v.conj() } else { v });
+        }
+    })
+}
+
+/// Tangents of a gather: entry t of the result is entry idx[t] of the argument (whose tangents
+/// have `d.rows` entries). Visits the stored entries through the inverse map of `idx`.
+pub fn gather(d: &SparseBatch, idx: &[usize], rows: usize) -> SparseBatch {
+    // Inverse map in compressed form: the t with idx[t] = e are inv[start[e]..start[e + 1]].
+    let mut start = vec![0usize; d.rows + 1];
+    for &e in idx {
+        start[e + 1] += 1;
+    }
+    for e in 0..d.rows {
+        start[e + 1] += start[e];
+    }
+    let mut fill = start.clone();
+    let mut inv = vec![0usize; idx.len()];
+    for (t, &e) in idx.iter().enumerate() {
+        inv[fill[e]] = t;
+        fill[e] += 1;
+    }
+    build(rows, d.k, |j, spa| {
+        let (ix, vx) = d.col(j);
+        for (&e, &v) in ix.iter().zip(vx) {
+            for &t in &inv[start[e]..start[e + 1]] {
+                spa.add(t, v);
+            }
+        }
+    })
+}
+
+/// Per-direction sums (the tangent of `sum`), a dense 1 × k batch.
+pub fn sum(d: &SparseBatch) -> Batch {
+    let mut out = Batch::zeros(1, d.k);
+    for j in 0..d.k {
+        out.data[j] = d.col(j).1.iter().sum();
+    }
+    out
+}
+
+/// Tangents of a scatter: entry t of the argument is added to entry idx[t] of the result.
+pub fn scatter(d: &SparseBatch, idx: &[usize], rows: usize) -> SparseBatch {
+    build(rows, d.k, |j, spa| {
+        let (ix, vx) = d.col(j);
+        for (&e, &v) in ix.iter().zip(vx) {
+            spa.add(idx[e], v);
+        }
+    })
+}
+
+/// Tangents of the diagonal matrix (r × r, stored) of a vector.
+pub fn diag(d: &SparseBatch, r: usize) -> SparseBatch {
+    let mut out = d.map(|_, v| v);
+    out.rows = r * r;
+    out.idx.iter_mut().for_each(|e| *e += *e * r);
+    out
+}

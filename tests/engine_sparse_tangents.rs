@@ -1,0 +1,159 @@
+//! The dense Hessian pair through sparse unit tangents (src/cr/sparse.rs) against the same
+//! directions carried densely (`hvp_batch` with the columns of [I, iI], which uses only the dense
+//! rules), and against central finite differences of the gradient, on objectives that exercise
+//! every sparse rule (products under each transposition flag, transposes, Hermitian parts,
+//! diagonals, elementwise functions and powers, sums, differences, quotients) and the fallback
+//! to dense rules (eigenvalues, norms, broadcasts), with complex, real and matrix variables.
+
+use num_complex::Complex64 as C64;
+use std::path::Path;
+use wirtinger::cr::{Batch, Function};
+use wirtinger::io::parse_problem;
+
+/// Large enough that the tangents of n×n nodes along unit directions (2n − 1 entries) stay
+/// below the dense fill threshold, so that the sparse rules run.
+const N: usize = 12;
+
+fn function(vars: &str, objective: &str) -> (Function, Vec<C64>) {
+    let text = format!(
+        r#"[problem]
+name = "sparse-tangents"
+
+[data]
+G = {{ random = "complex_normal", shape = [{N}, {N}], seed = 1 }}
+M = {{ expr = "(G + G') / 2" }}
+A = {{ random = "complex_normal", shape = [9, {N}], seed = 2 }}
+y = {{ random = "uniform", shape = [9], seed = 3 }}
+c = {{ random = "complex_normal", shape = [{N}], seed = 4 }}
+
+[variables]
+{vars}
+
+[objective]
+minimize = "{objective}"
+"#
+    );
+    let p = parse_problem(&text, Path::new("sparse_tangents.toml")).expect("parses");
+    let f = p.function().expect("compiles");
+    // A generic point (not the initial one, which may be special).
+    let z: Vec<C64> = (0..f.dim())
+        .map(|i| {
+            let t = i as f64 + 1.0;
+            C64::new((0.7 * t).sin() + 0.3, (1.3 * t).cos() - 0.2)
+        })
+        .collect();
+    (f, z)
+}
+
+fn z_vec() -> String {
+    format!(
+        r#"z = {{ type = "complex", shape = [{N}], init = {{ random = "complex_normal", shape = [{N}], seed = 5 }} }}"#
+    )
+}
+
+/// (H, K) from sparse unit tangents, and the same columns from dense directions.
+fn both(f: &Function, z: &[C64]) -> (Batch, Batch) {
+    let n = f.dim();
+    let (h, k) = f.hessian(z).expect("hessian");
+    let i = C64::new(0.0, 1.0);
+    // Back to T₁ = H + K (directions eⱼ) and T₂ = i(H − K) (directions i·eⱼ).
+    let mut sparse = Batch::zeros(n, 2 * n);
+    let mut dirs = Batch::zeros(n, 2 * n);
+    for c in 0..n {
+        for r in 0..n {
+            sparse.data[r + c * n] = h[(r, c)] + k[(r, c)];
+            sparse.data[r + (n + c) * n] = i * (h[(r, c)] - k[(r, c)]);
+        }
+        dirs.data[c + c * n] = C64::new(1.0, 0.0);
+        dirs.data[c + (n + c) * n] = i;
+    }
+    let dense = f.hvp_batch(z, &dirs).expect("hvp");
+    (sparse, dense)
+}
+
+fn check(vars: &str, objective: &str) {
+    let (f, z) = function(vars, objective);
+    let (sparse, dense) = both(&f, &z);
+    let scale = dense.data.iter().map(|x| x.norm()).fold(1.0, f64::max);
+    for (idx, (a, b)) in sparse.data.iter().zip(&dense.data).enumerate() {
+        assert!(
+            (a - b).norm() <= 1e-12 * scale,
+            "{objective}: entry {idx}: sparse {a} vs dense {b}"
+        );
+    }
+    // Central differences of the gradient along each direction (step 1e-6, error O(h²)).
+    let n = f.dim();
+    let h = 1e-6;
+    let i = C64::new(0.0, 1.0);
+    for d in 0..2 * n {
+        let e = if d < n { C64::new(1.0, 0.0) } else { i };
+        let mut zp = z.clone();
+        let mut zm = z.clone();
+        zp[d % n] += e * h;
+        zm[d % n] -= e * h;
+        let (_, gp) = f.value_gradient(&zp).expect("gradient");
+        let (_, gm) = f.value_gradient(&zm).expect("gradient");
+        let real_var = f
+            .vars()
+            .iter()
+            .any(|v| v.real && (v.offset..v.offset + v.shape.numel()).contains(&(d % n)));
+        if real_var && d >= n {
+            continue; // the imaginary direction of a real variable is frozen
+        }
+        for r in 0..n {
+            let fd = (gp[r] - gm[r]) / (2.0 * h);
+            let got = sparse.data[r + d * n];
+            assert!(
+                (fd - got).norm() <= 1e-5 * scale,
+                "{objective}: direction {d}, row {r}: sparse {got} vs finite difference {fd}"
+            );
+        }
+    }
+}
+
+#[test]
+fn rank_one_fit() {
+    check(&z_vec(), "norm2sq(M - z * z')");
+}
+
+#[test]
+fn phase_retrieval() {
+    check(&z_vec(), "sum((abs2(A * z) - y).^2) / 9");
+}
+
+#[test]
+fn transposes_and_quadratic_forms() {
+    check(
+        &z_vec(),
+        "real(z' * M * z) + abs2(transpose(z) * M * z) + norm2sq(transpose(z * transpose(z)) - M) + sum(abs2(M' * conj(z))) + norm2sq((z * transpose(z))' - M) + abs2(z[1] * z[2] - z[4]) + sum(abs2(((z * transpose(z))' - M) * c).^2)",
+    );
+}
+
+#[test]
+fn elementwise_functions_powers_quotients() {
+    check(
+        &z_vec(),
+        "sum(abs2(exp(0.3 * z) .* sin(z) ./ (c .* c + 3))) + sum(real(log(abs2(z) + 1))) + norm2sq(sqrt(abs2(z) + 2) .* cos(conj(z)) - c) + sum(abs2(z).^3) / 7 + abs2(sum(z .* c))",
+    );
+}
+
+#[test]
+fn diagonals_traces_and_eigenvalues() {
+    check(
+        &z_vec(),
+        "norm2sq(diag(z) * M - M * diag(conj(z))) + real(trace(diag(z) * M)) + lambda_max(M + z * z') + norm2(z - c)^2 + abs2(dot(c, z))",
+    );
+}
+
+#[test]
+fn real_and_matrix_variables() {
+    let vars = format!(
+        r#"x = {{ type = "real", shape = [3], init = [0.5, -1.0, 2.0] }}
+W = {{ type = "complex", shape = [2, 2], init = {{ random = "complex_normal", shape = [2, 2], seed = 6 }} }}
+z = {{ type = "complex", shape = [{N}], init = {{ random = "complex_normal", shape = [{N}], seed = 5 }} }}"#
+    );
+    check(
+        &vars,
+        "sum(x.^4) + x[0] * x[2] * real(z[1]) + norm2sq(W * W' - W[0, 1] * eye(2)) + abs2(W[1, 0] * z[2] - x[1]) + norm2sq(M - z * z')",
+    );
+}

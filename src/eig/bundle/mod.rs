@@ -96,6 +96,14 @@ fn check_form(rec: &Recognized) -> Result<(usize, usize), String> {
         ));
     }
     let atoms = &rec.objective.atoms;
+    if !atoms
+        .iter()
+        .any(|a| matches!(a.kind, AtomKind::Largest(_)) && a.name != "sigma_max")
+    {
+        return Err(format!(
+            "the objective has no eigenvalue term (method `auto` chooses a method for it); {note}"
+        ));
+    }
     if atoms.len() != 1 {
         return Err(format!(
             "the objective has {} nonlinear terms ({}); {note}",

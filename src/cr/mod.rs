@@ -33,9 +33,13 @@ pub use custom::CustomOp;
 pub use eval::{
     evaluate, evaluate_outputs, hermitian_defect, normalize_phase, EvalError, Values, HERMITIAN_TOL,
 };
+/// Entries per node in one tangent batch of the dense Hessian assembly (memory budget).
+pub use function::TANGENT_ENTRIES;
 pub use function::{layout, split_point, Function, VarInfo};
 pub use graph::{Graph, Node, NodeId, Op, Spectral, Trans, Unary};
 pub use linalg::{herm_eig, HermEig};
 pub use lsq::{LeastSquares, ResidualPiece};
+/// v ↦ H v + K conj(v) at a fixed point ([`Objective::hvp_at`]).
+pub use objective::HvpAt;
 pub use objective::{hvp_columns, Objective};
 pub use tangent::{propagate, propagate_tangents, Batch, Tangent};

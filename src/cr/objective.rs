@@ -33,6 +33,9 @@ use num_complex::Complex64 as C64;
 /// assert!((h[(0, 0)] - C64::new(16.0, 0.0)).norm() < 1e-12);
 /// assert!((k[(0, 0)] - C64::new(0.0, 8.0)).norm() < 1e-12);
 /// ```
+/// v ↦ H v + K conj(v) at a fixed point, see [`Objective::hvp_at`].
+pub type HvpAt<'s> = Box<dyn FnMut(&[C64]) -> Result<Vec<C64>, EvalError> + 's>;
+
 pub trait Objective {
     /// Length N of the parameter vector.
     fn dim(&self) -> usize;
@@ -51,6 +54,14 @@ pub trait Objective {
             node: 0,
             message: "this objective provides no Hessian (implement Objective::hvp)".into(),
         })
+    }
+    /// Products v ↦ H v + K conj(v) at one fixed point z, for many directions (the Hessian
+    /// operator of trust-region CG). An implementation may evaluate what the products share at
+    /// z (the engine: the forward values) once, in the first call, and reuse it. The default
+    /// calls [`Objective::hvp`] each time.
+    fn hvp_at<'s>(&'s self, z: &[C64]) -> HvpAt<'s> {
+        let z = z.to_vec();
+        Box::new(move |v: &[C64]| self.hvp(&z, v))
     }
     /// The dense pair (H, K). The default assembles it from 2N calls of [`Objective::hvp`] with
     /// directions eⱼ and i·eⱼ: T₁ = H + K, T₂ = i(H − K).
@@ -100,6 +111,9 @@ impl Objective for Function {
     }
     fn hvp(&self, z: &[C64], v: &[C64]) -> Result<Vec<C64>, EvalError> {
         Function::hvp(self, z, v)
+    }
+    fn hvp_at<'s>(&'s self, z: &[C64]) -> HvpAt<'s> {
+        Function::hvp_at(self, z)
     }
     fn hessian(&self, z: &[C64]) -> Result<(Mat<C64>, Mat<C64>), EvalError> {
         Function::hessian(self, z)

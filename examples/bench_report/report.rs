@@ -240,6 +240,22 @@ pub fn format_ns(ns: f64) -> String {
     format!("{value:.digits$} {unit}")
 }
 
+/// Formats a ratio with three significant digits below 1 (`0.0226×`, `0.000748×`), two decimals
+/// from 0.1 to 100 (`1.25×`), none above (`154×`).
+pub fn format_ratio(r: f64) -> String {
+    if !r.is_finite() || r <= 0.0 {
+        return format!("{r}×");
+    }
+    if r >= 100.0 {
+        format!("{r:.0}×")
+    } else if r >= 0.1 {
+        format!("{r:.2}×")
+    } else {
+        let decimals = (-r.log10()).ceil() as usize + 2;
+        format!("{r:.decimals$}×")
+    }
+}
+
 /// `YYYY-MM-DD HH:MM` (UTC) for seconds since the Unix epoch.
 ///
 /// Days to civil date by H. Hinnant's `civil_from_days` (proleptic Gregorian calendar, eras of
@@ -333,8 +349,9 @@ pub fn render(rows: &[Row]) -> String {
                     let ratio = r.median.ns / b.median.ns;
                     let _ = writeln!(
                         out,
-                        "| {id}{mark} | {} | {interval} | {ratio:.2}× |",
-                        format_ns(r.median.ns)
+                        "| {id}{mark} | {} | {interval} | {} |",
+                        format_ns(r.median.ns),
+                        format_ratio(ratio)
                     );
                 }
                 None => {

@@ -209,8 +209,9 @@ fn sparse_random_against_dense() {
     let exact = dense_desc(&dense);
     let e = extreme_eigenpairs(&s, &EigOptions::largest(4)).unwrap();
     assert!(e.converged);
-    for i in 0..4 {
-        assert!((e.values[i] - exact[i]).abs() < 1e-8, "{i}");
+    assert_eq!(e.values.len(), 4);
+    for (i, (v, x)) in e.values.iter().zip(&exact).enumerate() {
+        assert!((v - x).abs() < 1e-8, "{i}");
     }
     check_pairs(&dense, &e.values, &e.vectors, 1e-7);
 }

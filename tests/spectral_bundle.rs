@@ -393,3 +393,33 @@ fn time_limit_and_tol_zero() {
     };
     assert_eq!(solve(&p, &o).unwrap().status, Status::TimeLimit);
 }
+
+#[test]
+fn observer_sees_a_nonincreasing_center() {
+    let p = load(&affine_problem(
+        20,
+        3,
+        false,
+        "minimize = \"lambda_max(ARG)\"",
+        "",
+    ));
+    let seen = std::cell::RefCell::new(Vec::new());
+    let o = SolveOptions {
+        method: Some("spectral_bundle".into()),
+        observer: Some(wirtinger::solve::Observer::new(|i| {
+            seen.borrow_mut()
+                .push((i.iter, i.value, i.method.to_string()))
+        })),
+        ..Default::default()
+    };
+    let r = solve(&p, &o).unwrap();
+    drop(o);
+    let seen = seen.into_inner();
+    assert_eq!(r.status, Status::Optimal);
+    assert_eq!(seen[0].0, 0);
+    assert!(seen.len() >= 2 && seen.iter().all(|s| s.2 == "spectral_bundle"));
+    assert!(seen
+        .windows(2)
+        .all(|w| w[1].1 <= w[0].1 && w[1].0 == w[0].0 + 1));
+    assert!(seen.last().unwrap().1 >= r.objective - 1e-12);
+}

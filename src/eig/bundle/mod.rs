@@ -53,7 +53,7 @@ pub mod subproblem;
 use super::lanczos::{extreme_eigenpairs, orthonormalize, EigMethod, EigOptions, Scalar};
 use super::recognize::{AtomKind, Linear, Recognized};
 use crate::model::{Problem, Sense};
-use crate::solve::{BundleInfo, Evaluations, HistoryEntry, Report, Status};
+use crate::solve::{BundleInfo, Evaluations, HistoryEntry, IterationInfo, Report, Status};
 use crate::Diagnostic;
 use faer::{Mat, Side};
 use lmi::{embed, embed_adjoint, inner, Lmi};
@@ -160,7 +160,7 @@ fn check_form(rec: &Recognized) -> Result<(usize, usize), String> {
 /// "#, "theta.toml".as_ref()).unwrap();
 /// let rec = recognize(&p).unwrap();
 /// let limits = BundleLimits { tol: 1e-8, max_iter: 200, time_limit: None };
-/// let r = solve_recognized(&p, &rec, limits, std::time::Instant::now()).unwrap();
+/// let r = solve_recognized(&p, &rec, limits, std::time::Instant::now(), None).unwrap();
 /// assert_eq!(r.status, Status::Optimal);
 /// assert!((r.objective - 5f64.sqrt()).abs() < 1e-7);
 /// let b = r.bundle.unwrap();
@@ -172,6 +172,7 @@ pub fn solve_recognized(
     rec: &Recognized,
     limits: BundleLimits,
     start: Instant,
+    observer: Option<&mut dyn FnMut(&IterationInfo)>,
 ) -> Result<Report, Diagnostic> {
     let (k, _) = check_form(rec).map_err(|m| {
         Diagnostic::new(format!(
@@ -180,9 +181,9 @@ pub fn solve_recognized(
     })?;
     let complex = rec.objective.atoms[0].arg.is_complex();
     let r = if complex {
-        run::<C64>(problem, rec, k, limits, start)
+        run::<C64>(problem, rec, k, limits, start, observer)
     } else {
-        run::<f64>(problem, rec, k, limits, start)
+        run::<f64>(problem, rec, k, limits, start, observer)
     };
     r.map_err(|m| Diagnostic::new(format!("spectral_bundle: {m}")))
 }
@@ -401,6 +402,7 @@ fn run<T: Scalar>(
     k: usize,
     limits: BundleLimits,
     start: Instant,
+    mut observer: Option<&mut dyn FnMut(&IterationInfo)>,
 ) -> Result<Report, String> {
     let atom = &rec.objective.atoms[0];
     let n_coords = rec.coords.len();
@@ -495,6 +497,21 @@ fn run<T: Scalar>(
         gradient_norm: f64::NAN,
         step: 0.0,
     }];
+    let mut notify = |iter: u64, e: &Eval<T>, step: f64| {
+        if let Some(o) = observer.as_mut() {
+            let point = rec.coords.point(&e.x);
+            o(&IterationInfo {
+                iter,
+                value: e.f,
+                gradient_norm: f64::NAN,
+                step,
+                point: &point,
+                elapsed: start.elapsed().as_secs_f64(),
+                method: "spectral_bundle",
+            });
+        }
+    };
+    notify(0, &center, 0.0);
     let mut lower = f64::NEG_INFINITY;
     let (mut serious, mut nulls, mut null_run) = (0u64, 0u64, 0u32);
     let mut iter = 0u64;
@@ -647,6 +664,7 @@ fn run<T: Scalar>(
             gradient_norm: f64::NAN,
             step: l2_diff(&center.x, &old_x),
         });
+        notify(iter, &center, l2_diff(&center.x, &old_x));
         // Aggregate and basis update from the proximal subproblem's dual.
         let ut = embed_adjoint::<T>(&prox_sol.u_r);
         let beta = if wbar.is_some() { prox_sol.beta } else { 0.0 };

@@ -157,3 +157,48 @@ z = {{ type = "complex", shape = [{N}], init = {{ random = "complex_normal", sha
         "sum(x.^4) + x[0] * x[2] * real(z[1]) + norm2sq(W * W' - W[0, 1] * eye(2)) + abs2(W[1, 0] * z[2] - x[1]) + norm2sq(M - z * z')",
     );
 }
+
+/// The dense Jacobians (J, J̃) through sparse unit tangents against dense directions through
+/// `LeastSquares::jvp` (dense rules only): J eⱼ + J̃ eⱼ and i(J − J̃) eⱼ.
+fn check_jacobians(vars: &str, objective: &str) {
+    let (f, z) = function(vars, objective);
+    let ls = wirtinger::cr::LeastSquares::detect(f.graph(), f.output(), f.vars())
+        .expect("a sum of squares");
+    let (j, jt) = ls.jacobians(&z).expect("jacobians");
+    let n = f.dim();
+    let i = C64::new(0.0, 1.0);
+    let mut dirs = Batch::zeros(n, 2 * n);
+    for c in 0..n {
+        dirs.data[c + c * n] = C64::new(1.0, 0.0);
+        dirs.data[c + (n + c) * n] = i;
+    }
+    let dense = ls.jvp(&z, &dirs).expect("jvp");
+    let m = j.nrows();
+    assert!(m > 0 && dense.rows == m);
+    let scale = dense.data.iter().map(|x| x.norm()).fold(1.0, f64::max);
+    for c in 0..n {
+        for r in 0..m {
+            let t1 = j[(r, c)] + jt[(r, c)];
+            let t2 = i * (j[(r, c)] - jt[(r, c)]);
+            for (got, want) in [
+                (t1, dense.data[r + c * m]),
+                (t2, dense.data[r + (n + c) * m]),
+            ] {
+                assert!(
+                    (got - want).norm() <= 1e-12 * scale,
+                    "{objective}: ({r}, {c}): sparse {got} vs dense {want}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn jacobians_of_residuals() {
+    check_jacobians(&z_vec(), "sum((abs2(A * z) - y).^2) / 9");
+    check_jacobians(&z_vec(), "norm2sq(M - z * z')");
+    check_jacobians(
+        &z_vec(),
+        "norm2sq((z * transpose(z))' - M) + norm2sq(diag(z) * c - conj(z)) + abs2(z[1] * z[2] - 1)",
+    );
+}

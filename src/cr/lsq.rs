@@ -11,9 +11,9 @@
 
 use super::adjoint::pullback;
 use super::eval::{evaluate_outputs, EvalError, Values};
-use super::function::{split_point, VarInfo};
+use super::function::{split_point, unit_directions, VarInfo};
 use super::graph::{Graph, NodeId, Op, Trans, Unary};
-use super::tangent::{propagate, Batch};
+use super::tangent::{propagate, propagate_tangents, Batch};
 use crate::model::Ty;
 use faer::Mat;
 use num_complex::Complex64 as C64;
@@ -264,15 +264,27 @@ impl LeastSquares {
             .collect())
     }
     /// The dense Jacobians (J, J̃), M × N each, from one pass with the 2N directions [I, iI].
+    ///
+    /// The unit directions travel as sparse tangents ([`super::sparse`]), so the first product
+    /// with them (A·eⱼ in ‖Az − b‖²) copies columns instead of multiplying by the identity.
     pub fn jacobians(&self, z: &[C64]) -> Result<(Mat<C64>, Mat<C64>), EvalError> {
         let n = self.dim;
-        let mut dirs = Batch::zeros(n, 2 * n);
-        for j in 0..n {
-            dirs.data[j + j * n] = C64::new(1.0, 0.0);
-            dirs.data[j + (n + j) * n] = C64::new(0.0, 1.0);
-        }
-        let t = self.jvp(z, &dirs)?;
+        let mut vals = Values::new(&self.graph, &split_point(&self.vars, z), &[]);
+        let outs: Vec<NodeId> = self.pieces.iter().map(|p| p.node).collect();
+        let tans = unit_directions(&self.vars, n, 0, 2 * n);
+        let tt = propagate_tangents(&self.graph, &outs, &mut vals, &tans, &[])?;
         let m = self.len;
+        let mut t = Batch::zeros(m, 2 * n);
+        for j in 0..2 * n {
+            let col = self.stack(|id| {
+                tt[id].as_ref().map(|b| {
+                    let mut c = vec![C64::new(0.0, 0.0); self.graph.shape(id).numel()];
+                    b.write_col(j, &mut c);
+                    c
+                })
+            });
+            t.data[j * m..(j + 1) * m].copy_from_slice(&col);
+        }
         let i = C64::new(0.0, 1.0);
         let j1 = Mat::from_fn(m, n, |r, c| {
             (t.data[r + c * m] - i * t.data[r + (n + c) * m]) * 0.5

@@ -27,7 +27,8 @@ use num_complex::Complex64 as C64;
 pub const DENSE_FILL: f64 = 0.25;
 
 /// k tangents of a value with `rows` entries in compressed sparse columns: the entries of
-/// direction j are `idx[ptr[j]..ptr[j + 1]]` (ascending) with values `val[…]`.
+/// direction j are `idx[ptr[j]..ptr[j + 1]]` (distinct, in no particular order: no rule needs
+/// sorted indices, so none pays for sorting) with values `val[…]`.
 ///
 /// ```
 /// use wirtinger::cr::sparse::SparseBatch;
@@ -46,7 +47,7 @@ pub struct SparseBatch {
     pub k: usize,
     /// Column pointers (k + 1).
     pub ptr: Vec<usize>,
-    /// Entry indices, ascending within each column.
+    /// Entry indices, distinct within each column.
     pub idx: Vec<usize>,
     /// Entry values.
     pub val: Vec<C64>,
@@ -63,7 +64,7 @@ impl SparseBatch {
             val: Vec::new(),
         }
     }
-    /// From per-direction lists of (index, value); indices must be ascending and below `rows`.
+    /// From per-direction lists of (index, value); indices must be distinct and below `rows`.
     pub fn from_columns(rows: usize, cols: Vec<Vec<(usize, C64)>>) -> SparseBatch {
         let mut s = SparseBatch::empty(rows, 0);
         s.ptr.clear();
@@ -122,7 +123,7 @@ impl SparseBatch {
 }
 
 /// A sparse accumulator over `rows` entries: scattered additions, then the touched entries in
-/// ascending order; clearing costs only the touched entries.
+/// the order of their first addition (deterministic); clearing costs only the touched entries.
 pub struct Spa {
     val: Vec<C64>,
     mark: Vec<bool>,
@@ -149,9 +150,8 @@ impl Spa {
             self.val[i] += v;
         }
     }
-    /// Appends the touched entries (ascending) to `out` as its next column, and clears.
+    /// Appends the touched entries to `out` as its next column, and clears.
     pub fn flush_into(&mut self, out: &mut SparseBatch) {
-        self.touched.sort_unstable();
         for &i in &self.touched {
             out.idx.push(i);
             out.val.push(self.val[i]);
@@ -163,16 +163,32 @@ impl Spa {
     }
 }
 
+thread_local! {
+    /// One accumulator per thread, grown to the largest node seen and kept (cleared) between
+    /// uses: a fresh one per node and chunk costs more in page faults than the rule itself.
+    static SPA: std::cell::RefCell<Spa> = std::cell::RefCell::new(Spa::new(0));
+}
+
 /// Builds a k-direction batch over `rows` entries, direction by direction, through a [`Spa`].
 pub fn build(rows: usize, k: usize, mut fill: impl FnMut(usize, &mut Spa)) -> SparseBatch {
-    let mut spa = Spa::new(rows);
-    let mut out = SparseBatch::empty(rows, 0);
-    out.ptr.truncate(1);
-    for j in 0..k {
-        fill(j, &mut spa);
-        spa.flush_into(&mut out);
-    }
-    out
+    SPA.with(|cell| {
+        let mut spa = cell.borrow_mut();
+        if spa.val.len() < rows {
+            *spa = Spa::new(rows);
+        }
+        let mut out = SparseBatch::empty(rows, 0);
+        out.ptr.reserve(k);
+        for j in 0..k {
+            fill(j, &mut spa);
+            spa.flush_into(&mut out);
+            if j == 0 {
+                // Directions of one variable usually touch alike: size for k like the first.
+                out.idx.reserve(out.idx.len() * k);
+                out.val.reserve(out.val.len() * k);
+            }
+        }
+        out
+    })
 }
 
 /// a + b (either may be absent; `None` when both are).

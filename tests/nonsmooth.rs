@@ -322,3 +322,27 @@ fn nearly_defective_non_hermitian() {
     assert!(analyze_matrix(&p, &z0, "[1]", &opts).is_err());
     assert!(analyze_matrix(&p, &z0, "ones(3)", &opts).is_err());
 }
+
+/// A 300×300 argument with 300 coordinates (λ_max(A + diag(x))): the derivatives are streamed in
+/// chunks of coordinates (64 MiB of tangents at a time: 46 coordinates, 7 chunks here), and the restricted
+/// blocks still add up: for a simple top eigenvalue with unit eigenvector v, Gⱼ = |vⱼ|², so
+/// Σⱼ Gⱼ = 1 and λ_max′(x; 1) = 1 (adding t·I shifts every eigenvalue by t).
+#[test]
+fn large_argument_in_chunks() {
+    let text = "[data]\nG = { random = \"normal\", shape = [300, 300], seed = 3 }\nA = { expr = \"G + G'\" }\n[variables]\nx = { type = \"real\", shape = [300] }\n[objective]\nminimize = \"lambda_max(A + diag(x))\"\n";
+    let p = parse_problem(text, "t.toml".as_ref()).unwrap();
+    let an = analyze(&p, &p.initial_point(), &Options::default()).unwrap();
+    let a = &an.atoms[0];
+    assert!(a.smooth);
+    let h = a.hermitian.as_ref().unwrap();
+    let g = h.gradient_matrices(a.active.unwrap());
+    assert_eq!(g.len(), 300);
+    let total: f64 = g.iter().map(|m| m[(0, 0)].re).sum();
+    assert!((total - 1.0).abs() < 1e-12, "{total}");
+    let v = h.vectors.col(0);
+    for (j, m) in g.iter().enumerate().step_by(37) {
+        assert!((m[(0, 0)].re - v[j].norm_sqr()).abs() < 1e-14);
+    }
+    let ones = vec![1.0; 300];
+    assert!((a.directional_derivative(&ones).unwrap() - 1.0).abs() < 1e-12);
+}

@@ -39,7 +39,7 @@
 //! those of A) and each eigenvalue's condition number 1/|yᴴx| (unit left and right vectors).
 
 use super::spectrum::{spectrum, AtomFunction, SpectralAtom};
-use crate::cr::{herm_eig, hermitian_defect, propagate, Coords, Graph, NodeId, Values};
+use crate::cr::{herm_eig, hermitian_defect, propagate, Batch, Coords, Graph, NodeId, Values};
 use crate::expr::{parse_expression, Context, Lowerer};
 use crate::model::{Problem, Shape, Tensor};
 use crate::{Diagnostic, Error};
@@ -101,19 +101,29 @@ impl Cluster {
     }
 }
 
-/// A Hermitian matrix function at a point: its eigenstructure and first derivatives.
+/// A Hermitian matrix function at a point: its eigenstructure and, per cluster, its first
+/// derivatives restricted to the cluster.
+///
+/// Only the blocks Vᴴ Mⱼ V of the *tracked* clusters are kept (k² numbers per cluster and
+/// coordinate), never the n×n matrices Mⱼ themselves: [`analyze`] streams the Mⱼ in chunks of
+/// coordinates and tracks only the clusters its atom needs (for λ_max: the top cluster; for
+/// `sum_largest(·, k)`: the clusters down to the one holding λ_k; for `norm_nuc`: all), so the cost
+/// per coordinate is O(n²·k), not O(n³), and large matrices with many coordinates fit in memory.
 #[derive(Clone, Debug)]
 pub struct HermitianAnalysis {
-    /// M at the point.
+    /// M at the point (its Hermitian part).
     pub matrix: Mat<C64>,
-    /// Mⱼ = ∂M/∂xⱼ for each real coordinate.
-    pub derivatives: Vec<Mat<C64>>,
     /// Eigenvalues, descending.
     pub values: Vec<f64>,
     /// Orthonormal eigenvectors in the same order (columns).
     pub vectors: Mat<C64>,
     /// The clusters, top to bottom.
     pub clusters: Vec<Cluster>,
+    /// `blocks[c][j]` = Vᴴ Mⱼ V for cluster c and coordinate j (Hermitian part); empty for a
+    /// cluster that is not tracked.
+    pub blocks: Vec<Vec<Mat<C64>>>,
+    /// Which clusters get their blocks.
+    pub tracked: Vec<bool>,
 }
 
 fn herm(m: &Mat<C64>) -> Mat<C64> {
@@ -130,14 +140,10 @@ fn eig_desc_herm(m: &Mat<C64>) -> Result<(Vec<f64>, Mat<C64>), String> {
 }
 
 impl HermitianAnalysis {
-    /// Decomposes M (its Hermitian part) and clusters its eigenvalues.
-    pub fn new(
-        matrix: Mat<C64>,
-        derivatives: Vec<Mat<C64>>,
-        cluster_tol: f64,
-    ) -> Result<HermitianAnalysis, String> {
+    /// Decomposes M (its Hermitian part) and clusters its eigenvalues; derivatives are added
+    /// with [`Self::push_derivative`].
+    pub fn decompose(matrix: Mat<C64>, cluster_tol: f64) -> Result<HermitianAnalysis, String> {
         let matrix = herm(&matrix);
-        let derivatives: Vec<Mat<C64>> = derivatives.iter().map(herm).collect();
         let (values, vectors) = eig_desc_herm(&matrix)?;
         let n = values.len();
         let scale = values.iter().fold(1.0f64, |s, v| s.max(v.abs()));
@@ -156,13 +162,40 @@ impl HermitianAnalysis {
             });
             i = j;
         }
+        let blocks = vec![Vec::new(); clusters.len()];
+        let tracked = vec![false; clusters.len()];
         Ok(HermitianAnalysis {
             matrix,
-            derivatives,
             values,
             vectors,
             clusters,
+            blocks,
+            tracked,
         })
+    }
+    /// Decomposes M and restricts the given derivatives Mⱼ (one per coordinate) to its clusters.
+    pub fn new(
+        matrix: Mat<C64>,
+        derivatives: Vec<Mat<C64>>,
+        cluster_tol: f64,
+    ) -> Result<HermitianAnalysis, String> {
+        let mut h = HermitianAnalysis::decompose(matrix, cluster_tol)?;
+        h.tracked.iter_mut().for_each(|t| *t = true);
+        for d in &derivatives {
+            h.push_derivative(d);
+        }
+        Ok(h)
+    }
+    /// Adds the derivative along the next coordinate: stores Vᴴ Mⱼ V for every tracked cluster
+    /// (set [`Self::tracked`] before the first call).
+    pub fn push_derivative(&mut self, mj: &Mat<C64>) {
+        let mj = herm(mj);
+        for (c, cl) in self.clusters.iter().enumerate() {
+            if self.tracked[c] {
+                let v = &cl.basis;
+                self.blocks[c].push(herm(&(v.adjoint() * &mj * v)));
+            }
+        }
     }
     /// The cluster that holds eigenvalue i (descending order).
     pub fn cluster_of(&self, i: usize) -> usize {
@@ -171,30 +204,20 @@ impl HermitianAnalysis {
             .position(|c| i < c.end())
             .unwrap_or(self.clusters.len().saturating_sub(1))
     }
-    /// Ṁ = Σ dⱼ Mⱼ.
-    pub fn direction_matrix(&self, d: &[f64]) -> Mat<C64> {
-        let n = self.matrix.nrows();
-        let mut m = Mat::<C64>::zeros(n, n);
-        for (dj, mj) in d.iter().zip(&self.derivatives) {
-            if *dj != 0.0 {
-                m += mj * faer::Scale(C64::new(*dj, 0.0));
-            }
-        }
-        m
-    }
     /// The generalized-gradient matrices Gⱼ = Vᴴ Mⱼ V of cluster c, one per coordinate.
     pub fn gradient_matrices(&self, c: usize) -> Vec<Mat<C64>> {
-        let v = &self.clusters[c].basis;
-        self.derivatives
-            .iter()
-            .map(|mj| herm(&(v.adjoint() * mj * v)))
-            .collect()
+        self.blocks[c].clone()
     }
-    /// Eigenvalues (descending) of Vᴴ Ṁ V for cluster c: the first-order speeds of its
-    /// eigenvalues along d, in order.
+    /// Eigenvalues (descending) of Vᴴ Ṁ V = Σ dⱼ Gⱼ for cluster c: the first-order speeds of
+    /// its eigenvalues along d, in order (all zero for a cluster that is not tracked).
     pub fn cluster_speeds(&self, c: usize, d: &[f64]) -> Vec<f64> {
-        let v = &self.clusters[c].basis;
-        let r = herm(&(v.adjoint() * self.direction_matrix(d) * v));
+        let k = self.clusters[c].multiplicity();
+        let mut r = Mat::<C64>::zeros(k, k);
+        for (dj, g) in d.iter().zip(&self.blocks[c]) {
+            if *dj != 0.0 {
+                r += g * faer::Scale(C64::new(*dj, 0.0));
+            }
+        }
         eig_desc_herm(&r).map(|e| e.0).unwrap_or_default()
     }
     /// The first-order speed of every eigenvalue along d (descending order of the eigenvalues).
@@ -431,29 +454,72 @@ pub fn coordinate_names(problem: &Problem) -> Vec<String> {
         .collect()
 }
 
-/// The value of `node` at x and its derivative along each real coordinate, as matrices.
-fn matrix_and_derivatives(
+/// Bytes of tangents propagated at once by [`analyze`] (per node of the graph).
+const CHUNK_BYTES: usize = 64 << 20;
+
+/// The value of `node` at x.
+fn matrix_at(g: &Graph, node: NodeId, coords: &Coords, x: &[f64]) -> Result<Mat<C64>, Error> {
+    let mut values = Values::new(g, &coords.tensors(x), &[]);
+    Ok(values.ensure_get(g, node)?.as_mat().to_owned())
+}
+
+/// The Hermitian analysis of `node` at x with its derivative along every real coordinate,
+/// propagated by forward mode in chunks of coordinates (at most [`CHUNK_BYTES`] of tangents of
+/// the node per chunk) and restricted to the clusters at once.
+fn hermitian_at(
     g: &Graph,
     node: NodeId,
     coords: &Coords,
     x: &[f64],
-) -> Result<(Mat<C64>, Vec<Mat<C64>>), Error> {
+    cluster_tol: f64,
+    track: impl Fn(&HermitianAnalysis) -> Vec<bool>,
+) -> Result<HermitianAnalysis, Error> {
     let mut values = Values::new(g, &coords.tensors(x), &[]);
     let t = values.ensure_get(g, node)?;
     let (r, c) = (t.shape().rows(), t.shape().cols());
-    let m = t.as_mat().to_owned();
-    let mut ds = vec![Mat::<C64>::zeros(r, c); coords.len()];
-    if !coords.is_empty() {
-        let tangents = coords.unit_tangents();
+    let mut h = HermitianAnalysis::decompose(t.as_mat().to_owned(), cluster_tol)
+        .map_err(|m| Error::from(crate::cr::EvalError { node, message: m }))?;
+    h.tracked = track(&h);
+    let n = coords.len();
+    let chunk = (CHUNK_BYTES / (16 * (r * c).max(1))).clamp(1, n.max(1));
+    let mut start = 0;
+    while start < n {
+        let end = (start + chunk).min(n);
+        let k = end - start;
+        let tangents: Vec<Option<Batch>> = coords
+            .vars
+            .iter()
+            .enumerate()
+            .map(|(i, (_, ty))| {
+                let m = ty.shape.numel();
+                let mut b = Batch::zeros(m, k);
+                for (jj, &(v, e, im)) in coords.dirs[start..end].iter().enumerate() {
+                    if v == i {
+                        b.data[e + jj * m] = if im {
+                            C64::new(0.0, 1.0)
+                        } else {
+                            C64::new(1.0, 0.0)
+                        };
+                    }
+                }
+                Some(b)
+            })
+            .collect();
         let out = propagate(g, &[node], &mut values, &tangents, &[])?;
-        if let Some(Some(batch)) = out.get(node) {
-            for (j, d) in ds.iter_mut().enumerate() {
-                let col = batch.col(j);
-                *d = Mat::from_fn(r, c, |i, k| col[i + k * r]);
-            }
+        let batch = out.get(node).and_then(|b| b.as_ref());
+        for jj in 0..k {
+            let d = match batch {
+                Some(b) => {
+                    let col = b.col(jj);
+                    Mat::from_fn(r, c, |i, kk| col[i + kk * r])
+                }
+                None => Mat::zeros(r, c),
+            };
+            h.push_derivative(&d);
         }
+        start = end;
     }
-    Ok((m, ds))
+    Ok(h)
 }
 
 /// Analyzes every spectral atom of `problem` at `point` (stacked as in
@@ -501,12 +567,18 @@ pub fn analyze(problem: &Problem, point: &[C64], opts: &Options) -> Result<Analy
         // SpectralValue(Herm(A)) or SpectralValue(Embed(A)): the Hermitian matrix is the
         // node's argument.
         let mnode = g.node(atom.node).args[0];
-        let (m, ds) = matrix_and_derivatives(g, mnode, &coords, &x)?;
-        let h = HermitianAnalysis::new(m, ds, opts.cluster_tol).map_err(|m| {
-            Error::from(crate::cr::EvalError {
-                node: atom.node,
-                message: m,
-            })
+        let h = hermitian_at(g, mnode, &coords, &x, opts.cluster_tol, |h| {
+            let nc = h.clusters.len();
+            let n = h.values.len();
+            (0..nc)
+                .map(|c| match f {
+                    AtomFunction::LambdaMax | AtomFunction::SigmaMax => c == 0,
+                    AtomFunction::SumLargest(k) => c <= h.cluster_of(k - 1),
+                    AtomFunction::LambdaMin => c + 1 == nc,
+                    AtomFunction::SumSmallest(k) => c >= h.cluster_of(n - k),
+                    _ => true,
+                })
+                .collect()
         })?;
         let n = h.values.len();
         let (active, smooth, role) = match f {
@@ -612,12 +684,14 @@ pub fn analyze_matrix(
     }
     let coords = Coords::new(&vars);
     let x = coords.coordinates(point);
-    let (m, ds) = matrix_and_derivatives(&g, node, &coords, &x)?;
+    let m = matrix_at(&g, node, &coords, &x)?;
     let t = Tensor::from_mat(Shape::Matrix(m.nrows(), m.ncols()), m.as_ref());
     if hermitian_defect(&t) <= crate::cr::HERMITIAN_TOL {
-        HermitianAnalysis::new(m, ds, opts.cluster_tol)
-            .map(MatrixAnalysis::Hermitian)
-            .map_err(bad)
+        // the multiple clusters only: simple eigenvalues are differentiable
+        hermitian_at(&g, node, &coords, &x, opts.cluster_tol, |h| {
+            h.clusters.iter().map(|c| c.multiplicity() > 1).collect()
+        })
+        .map(MatrixAnalysis::Hermitian)
     } else {
         analyze_general(&m, opts)
             .map(MatrixAnalysis::General)

@@ -24,7 +24,7 @@
 //!    decomposed; eigenvectors with weight ≥ 10⁻³ of the largest are kept (P Q₁), the new
 //!    aggregate is the whole subproblem solution W̄ ← (β W̄ + P Ũ Pᴴ)/c (kept only through
 //!    the numbers ⟨Aⱼ, W̄⟩, j = 0..N), and the new basis is P Q₁ plus the computed eigenvectors at
-//!    x⁺ and x_s, orthonormalized, at most r_max = max(2k + 10, 12) columns.
+//!    x⁺ and x_s, orthonormalized, at most r_max = max(2k + 6, 10) columns.
 //!
 //! **Certificate.** Any W with 0 ⪯ W ⪯ I, tr W = k (for k = 1: W ⪰ 0, tr W = 1), multipliers μ
 //! and ν ≥ 0 give, for every feasible x, by Fan's inequality c φ(A(x)) ≥ c⟨A(x), W⟩ and by
@@ -422,7 +422,7 @@ fn run<T: Scalar>(
         extra: 2,
         products: 0,
     };
-    let r_max = (2 * k + 10).max(12).min(n);
+    let r_max = (2 * k + 6).max(10).min(n);
     let sub_tol = 1e-10;
     let setup_time = t_setup.elapsed().as_secs_f64();
     let (mut t_eig, mut t_sub) = (0.0, 0.0);

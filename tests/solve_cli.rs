@@ -143,7 +143,7 @@ fn rejected_inputs_exit_2_with_one_message() {
                 "--method",
                 "spectral_bundle",
             ],
-            "not available",
+            "does not fit the spectral_bundle method",
         ),
         (
             vec!["solve", "problems/least_squares.toml", "--method", "bogus"],

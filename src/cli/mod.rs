@@ -25,8 +25,8 @@ enum Command {
         /// The problem file (TOML).
         file: PathBuf,
         /// Method (overrides `[solver] method`): auto, steepest_descent, newton, pseudo_newton,
-        /// lbfgs, trust_region, gauss_newton, levenberg_marquardt (lm), sdp, argmin_lbfgs,
-        /// argmin_bfgs, argmin_newton_cg, argmin_trust_region; see docs/methods.md.
+        /// lbfgs, trust_region, gauss_newton, levenberg_marquardt (lm), sdp, spectral_bundle,
+        /// argmin_lbfgs, argmin_bfgs, argmin_newton_cg, argmin_trust_region; see docs/methods.md.
         #[arg(long)]
         method: Option<String>,
         /// Iteration limit (overrides `[solver] max_iter`).
@@ -41,6 +41,11 @@ enum Command {
         /// Write the result file (JSON, atomically).
         #[arg(long)]
         output: Option<PathBuf>,
+        /// Memory limit in GiB for dense Hessians, Jacobians and SDP systems (overrides
+        /// `[solver] memory_limit`; default 75% of the physical memory); a solve whose estimate
+        /// exceeds it is refused (exit 2).
+        #[arg(long = "memory-limit", allow_hyphen_values = true)]
+        memory_limit: Option<f64>,
         /// No progress line and no summary.
         #[arg(long)]
         quiet: bool,
@@ -126,6 +131,7 @@ pub fn main() -> ExitCode {
             tol,
             time_limit,
             output,
+            memory_limit,
             quiet,
             plot,
         } => solve::run(solve::Args {
@@ -135,6 +141,7 @@ pub fn main() -> ExitCode {
             tol,
             time_limit,
             output,
+            memory_limit,
             quiet,
             plot,
         }),

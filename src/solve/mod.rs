@@ -23,8 +23,9 @@
 //! when it is a sum of squares, else `newton` when the real dimension (2 per complex entry, 1 per
 //! real one) is at most 2000, else `lbfgs`. Eigenvalue objectives, nonsmooth objectives and
 //! constraints go to `sdp` ([`crate::eig::sdp`]: recognition, Clarabel, verification) when the
-//! largest PSD block is at most 100; larger ones are rejected (spectral_bundle is issue 7).
+//! largest PSD block is at most 100, else to `spectral_bundle` ([`crate::eig::bundle`]).
 
+pub mod budget;
 pub mod complex_vec;
 pub mod interrupt;
 pub mod lm;
@@ -36,9 +37,7 @@ pub mod termination;
 
 pub use complex_vec::CVec;
 pub use problem::Failure;
-pub use report::{
-    BundleInfo, Evaluations, HistoryEntry, IterationInfo, Report, SdpInfo, Status,
-};
+pub use report::{BundleInfo, Evaluations, HistoryEntry, IterationInfo, Report, SdpInfo, Status};
 
 use crate::cr::{LeastSquares, Objective};
 use crate::model::{Problem, Sense};
@@ -57,24 +56,6 @@ use problem::{ComplexProblem, RealProblem, Shared};
 use std::cell::RefCell;
 use std::time::{Duration, Instant};
 use termination::{Driven, Iterate, Limits, St};
-
-/// The methods of this release, by canonical name.
-pub const AVAILABLE: &[&str] = &[
-    "auto",
-    "steepest_descent",
-    "newton",
-    "pseudo_newton",
-    "lbfgs",
-    "gauss_newton",
-    "levenberg_marquardt",
-    "lm",
-    "trust_region",
-    "argmin_lbfgs",
-    "argmin_bfgs",
-    "argmin_newton_cg",
-    "argmin_trust_region",
-    "sdp",
-];
 
 /// A method that can run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -213,6 +194,9 @@ pub struct SolveOptions<'a> {
     pub matrix_free: Option<bool>,
     /// Called after every iteration (and for the starting point).
     pub observer: Option<Observer<'a>>,
+    /// Memory limit in GiB for the dense matrices (overrides `[solver] memory_limit`; default
+    /// a share of the physical memory, see [`budget`]).
+    pub memory_limit: Option<f64>,
 }
 
 impl Default for SolveOptions<'_> {
@@ -227,6 +211,7 @@ impl Default for SolveOptions<'_> {
             history_limit: 10_000,
             matrix_free: None,
             observer: None,
+            memory_limit: None,
         }
     }
 }
@@ -243,8 +228,8 @@ pub fn wants_sdp(problem: &Problem, f: &crate::cr::Function) -> bool {
     !problem.constraints.is_empty() || problem.has_spectral_terms() || f.is_nonsmooth()
 }
 
-/// Runs the `sdp` method ([`crate::eig::sdp`]); with `auto`, rejects a program whose largest
-/// PSD block exceeds [`crate::eig::sdp::AUTO_MAX_PSD_BLOCK`] (that is `spectral_bundle`'s job).
+/// Runs the `sdp` method ([`crate::eig::sdp`]); with `auto`, a program whose largest PSD block
+/// exceeds [`crate::eig::sdp::AUTO_MAX_PSD_BLOCK`] goes to `spectral_bundle` instead.
 fn solve_sdp(
     problem: &Problem,
     options: &SolveOptions,
@@ -255,13 +240,16 @@ fn solve_sdp(
     let rec = crate::eig::recognize::recognize(problem).map_err(crate::Error::from)?;
     let block = crate::eig::conic::largest_psd_block(&rec);
     if auto && block > sdp::AUTO_MAX_PSD_BLOCK {
-        return Err(reject(format!(
-            "the SDP has a PSD block of size {block} > {}, which `auto` hands to \
-             spectral_bundle (issue 7), not yet available; use method = \"sdp\" to solve it \
-             densely anyway",
+        let mut report = solve_bundle(problem, &rec, options, start)?;
+        report.method_reason = Some(format!(
+            "eigenvalue terms or constraints; SDP-representable with largest PSD block \
+             {block} > {}",
             sdp::AUTO_MAX_PSD_BLOCK
-        )));
+        ));
+        return Ok(report);
     }
+    let limit = budget::MemoryLimit::resolve(options.memory_limit, problem.solver.memory_limit);
+    budget::check_sdp(&rec, &limit).map_err(crate::Error::from)?;
     let limits = sdp::SdpLimits {
         tol: options
             .tol
@@ -282,6 +270,33 @@ fn solve_sdp(
         ));
     }
     Ok(report)
+}
+
+/// Runs the `spectral_bundle` method ([`crate::eig::bundle`]) on a recognized problem.
+fn solve_bundle(
+    problem: &Problem,
+    rec: &crate::eig::recognize::Recognized,
+    options: &SolveOptions,
+    start: Instant,
+) -> Result<Report, crate::Error> {
+    use crate::eig::bundle;
+    let limits = bundle::BundleLimits {
+        tol: options
+            .tol
+            .or(problem.solver.tol)
+            .unwrap_or(bundle::DEFAULT_TOL),
+        max_iter: options
+            .max_iter
+            .or(problem.solver.max_iter)
+            .unwrap_or(bundle::DEFAULT_MAX_ITER),
+        time_limit: options.time_limit,
+    };
+    let mut guard = options.observer.as_ref().map(|o| o.0.borrow_mut());
+    let observer: Option<&mut dyn FnMut(&IterationInfo)> = match guard.as_mut() {
+        Some(g) => Some(&mut ***g),
+        None => None,
+    };
+    bundle::solve_recognized(problem, rec, limits, start, observer).map_err(crate::Error::from)
 }
 
 /// The method `auto` picks, and why.
@@ -349,18 +364,18 @@ pub fn solve(problem: &Problem, options: &SolveOptions) -> Result<Report, crate:
         .clone()
         .or_else(|| problem.solver.method.clone())
         .unwrap_or_else(|| "auto".into());
-    if !AVAILABLE.contains(&name.as_str()) {
-        let known = crate::io::METHODS.contains(&name.as_str());
-        let head = if known {
-            format!("method `{name}` is not available in this release")
-        } else {
-            format!("unknown method `{name}`")
-        };
-        return Err(crate::Error::from(Diagnostic::new(head).with_note(
-            format!("the available methods are {}", AVAILABLE.join(", ")),
-        )));
+    if !crate::io::METHODS.contains(&name.as_str()) {
+        return Err(crate::Error::from(
+            Diagnostic::new(format!("unknown method `{name}`"))
+                .with_note(format!("the methods are {}", crate::io::METHODS.join(", "))),
+        ));
     }
     let f = problem.function().map_err(reject)?;
+    if name == "spectral_bundle" {
+        let start = Instant::now();
+        let rec = crate::eig::recognize::recognize(problem).map_err(crate::Error::from)?;
+        return solve_bundle(problem, &rec, options, start);
+    }
     if name == "sdp" || (name == "auto" && wants_sdp(problem, &f)) {
         return solve_sdp(problem, options, name == "auto");
     }
@@ -393,6 +408,9 @@ pub fn solve(problem: &Problem, options: &SolveOptions) -> Result<Report, crate:
         }
         _ => None,
     };
+    let limit = budget::MemoryLimit::resolve(options.memory_limit, problem.solver.memory_limit);
+    budget::check_smooth(method, &f, ls.as_ref(), options.matrix_free, &limit)
+        .map_err(crate::Error::from)?;
     let mut report = solve_objective(
         &f,
         ls.as_ref(),
@@ -602,7 +620,10 @@ struct Outcome {
 impl<'o> Run<'o> {
     fn go<O, S, P>(self, problem: O, solver: S, x0: P) -> Outcome
     where
-        O: CostFunction<Param = P, Output = f64> + Gradient<Param = P, Gradient = P> + Clone,
+        O: CostFunction<Param = P, Output = f64>
+            + Gradient<Param = P, Gradient = P>
+            + termination::Probe<P>
+            + Clone,
         S: Solver<O, St<P>>,
         P: Iterate,
     {
@@ -619,7 +640,10 @@ impl<'o> Run<'o> {
         init: impl FnOnce(St<P, H>) -> St<P, H>,
     ) -> Outcome
     where
-        O: CostFunction<Param = P, Output = f64> + Gradient<Param = P, Gradient = P> + Clone,
+        O: CostFunction<Param = P, Output = f64>
+            + Gradient<Param = P, Gradient = P>
+            + termination::Probe<P>
+            + Clone,
         S: Solver<O, St<P, H>>,
         P: Iterate,
         H: Clone,

@@ -454,16 +454,7 @@ fn collect_calls(e: &Expr, vars: &[String], out: &mut Vec<(String, Range<usize>,
             continue;
         }
         stack.push((e, true));
-        let children: Vec<&Expr> = match &e.kind {
-            ExprKind::Neg(a) | ExprKind::Adjoint(a) => vec![a],
-            ExprKind::Binary { lhs, rhs, .. } => vec![lhs, rhs],
-            ExprKind::Index { target, indices } => {
-                std::iter::once(&**target).chain(indices.iter()).collect()
-            }
-            ExprKind::Call { args, .. } => args.iter().collect(),
-            _ => vec![],
-        };
-        for c in children.into_iter().rev() {
+        for c in e.children().rev() {
             stack.push((c, false));
         }
     }
@@ -471,24 +462,8 @@ fn collect_calls(e: &Expr, vars: &[String], out: &mut Vec<(String, Range<usize>,
 
 /// Whether a name of `vars` occurs in `e`.
 fn mentions(e: &Expr, vars: &[String]) -> bool {
-    let mut stack = vec![e];
-    while let Some(e) = stack.pop() {
-        match &e.kind {
-            ExprKind::Name(n) if vars.contains(n) => return true,
-            ExprKind::Neg(a) | ExprKind::Adjoint(a) => stack.push(a),
-            ExprKind::Binary { lhs, rhs, .. } => {
-                stack.push(lhs);
-                stack.push(rhs);
-            }
-            ExprKind::Index { target, indices } => {
-                stack.push(target);
-                stack.extend(indices.iter());
-            }
-            ExprKind::Call { args, .. } => stack.extend(args.iter()),
-            _ => {}
-        }
-    }
-    false
+    e.subexpressions()
+        .any(|s| matches!(&s.kind, ExprKind::Name(n) if vars.contains(n)))
 }
 
 /// The content of a single-line TOML string item and the byte offset where it starts in the

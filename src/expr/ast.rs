@@ -144,6 +144,50 @@ impl Expr {
         Expr { kind, span }
     }
 
+    /// The direct operands of this node, left to right (an index target before its indices,
+    /// a call's arguments in order).
+    ///
+    /// ```
+    /// let e = wirtinger::expr::parse_expression("f(a, -b)").unwrap();
+    /// let names: Vec<String> = e.children().map(|c| c.to_string()).collect();
+    /// assert_eq!(names, ["a", "(-b)"]);
+    /// ```
+    pub fn children(&self) -> impl DoubleEndedIterator<Item = &Expr> + '_ {
+        let (first, rest): (Option<&Expr>, &[Expr]) = match &self.kind {
+            ExprKind::Neg(a) | ExprKind::Adjoint(a) => (Some(a), &[]),
+            ExprKind::Binary { lhs, rhs, .. } => {
+                return Some(&**lhs)
+                    .into_iter()
+                    .chain(std::slice::from_ref(&**rhs).iter());
+            }
+            ExprKind::Index { target, indices } => (Some(target), indices),
+            ExprKind::Call { args, .. } => (None, args),
+            ExprKind::Number(_) | ExprKind::Imag(_) | ExprKind::Name(_) => (None, &[]),
+        };
+        first.into_iter().chain(rest.iter())
+    }
+
+    /// This node and all nodes below it, in pre-order, without recursion (the parser bounds
+    /// the depth, but traversals stay iterative anyway).
+    ///
+    /// ```
+    /// let e = wirtinger::expr::parse_expression("x' * A * x").unwrap();
+    /// let names: Vec<String> = e
+    ///     .subexpressions()
+    ///     .filter(|s| matches!(s.kind, wirtinger::expr::ExprKind::Name(_)))
+    ///     .map(|s| s.to_string())
+    ///     .collect();
+    /// assert_eq!(names, ["x", "A", "x"]);
+    /// ```
+    pub fn subexpressions(&self) -> impl Iterator<Item = &Expr> + '_ {
+        let mut stack = vec![self];
+        std::iter::from_fn(move || {
+            let e = stack.pop()?;
+            stack.extend(e.children().rev());
+            Some(e)
+        })
+    }
+
     /// Structural equality that ignores all spans (including `name_span`).
     pub fn eq_ignoring_spans(&self, other: &Expr) -> bool {
         use ExprKind::*;

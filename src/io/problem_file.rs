@@ -1024,21 +1024,8 @@ fn string_content_offset(src: &str, span: Option<Range<usize>>) -> Option<usize>
 }
 
 fn collect_names(e: &Expr, out: &mut Vec<String>) {
-    let mut stack = vec![e];
-    while let Some(e) = stack.pop() {
-        match &e.kind {
-            ExprKind::Name(n) => out.push(n.clone()),
-            ExprKind::Number(_) | ExprKind::Imag(_) => {}
-            ExprKind::Neg(a) | ExprKind::Adjoint(a) => stack.push(a),
-            ExprKind::Binary { lhs, rhs, .. } => {
-                stack.push(lhs);
-                stack.push(rhs);
-            }
-            ExprKind::Index { target, indices } => {
-                stack.push(target);
-                stack.extend(indices.iter());
-            }
-            ExprKind::Call { args, .. } => stack.extend(args.iter()),
-        }
-    }
+    out.extend(e.subexpressions().filter_map(|s| match &s.kind {
+        ExprKind::Name(n) => Some(n.clone()),
+        _ => None,
+    }));
 }

@@ -197,6 +197,29 @@ impl Tangent {
 /// elementwise functions, transposes, diagonals, gathers, scatters), converted to a
 /// dense batch once it fills up; any other node takes the dense rule of [`propagate`] on dense
 /// copies of its arguments' tangents. Results are the same as with dense tangents throughout.
+///
+/// ```
+/// use num_complex::Complex64 as C64;
+/// use std::sync::Arc;
+/// use wirtinger::cr::sparse::SparseBatch;
+/// use wirtinger::cr::{propagate_tangents, Graph, Op, Tangent, Trans, Values};
+/// use wirtinger::model::{Shape, Tensor, Ty};
+/// // P = z zᴴ at z = (1, i, 2); along e₁ its tangent is e₁zᴴ + z e₁ᴴ: row 1 and column 1.
+/// let mut g = Graph::default();
+/// let z = g.push(Op::Var(0), vec![], Ty::complex(Shape::Vector(3)));
+/// let p = g.matmul(z, Trans::N, z, Trans::H);
+/// let zv = vec![C64::new(1.0, 0.0), C64::new(0.0, 1.0), C64::new(2.0, 0.0)];
+/// let zt = Arc::new(Tensor::new(Shape::Vector(3), zv.clone()).unwrap());
+/// let mut vals = Values::new(&g, &[zt], &[]);
+/// let e1 = SparseBatch::from_columns(3, vec![vec![(1, C64::new(1.0, 0.0))]]);
+/// let t = propagate_tangents(&g, &[p], &mut vals, &[Some(Tangent::Sparse(e1))], &[]).unwrap();
+/// let d = t[p].clone().unwrap().into_dense();
+/// for (r, c) in [(0, 0), (1, 0), (1, 1), (2, 1)] {
+///     let want = if r == 1 { zv[c].conj() } else { C64::new(0.0, 0.0) }
+///         + if c == 1 { zv[r] } else { C64::new(0.0, 0.0) };
+///     assert_eq!(d.data[r + 3 * c], want);
+/// }
+/// ```
 pub fn propagate_tangents(
     g: &Graph,
     outputs: &[NodeId],

@@ -169,26 +169,42 @@ thread_local! {
     static SPA: std::cell::RefCell<Spa> = std::cell::RefCell::new(Spa::new(0));
 }
 
+/// Largest node (entries) whose accumulator is kept per thread (17 bytes an entry); larger
+/// nodes get a fresh one that is freed after use.
+const SPA_KEEP: usize = 1 << 20;
+
 /// Builds a k-direction batch over `rows` entries, direction by direction, through a [`Spa`].
-pub fn build(rows: usize, k: usize, mut fill: impl FnMut(usize, &mut Spa)) -> SparseBatch {
+pub fn build(rows: usize, k: usize, fill: impl FnMut(usize, &mut Spa)) -> SparseBatch {
+    if rows > SPA_KEEP {
+        return build_with(&mut Spa::new(rows), rows, k, fill);
+    }
     SPA.with(|cell| {
         let mut spa = cell.borrow_mut();
         if spa.val.len() < rows {
             *spa = Spa::new(rows);
         }
-        let mut out = SparseBatch::empty(rows, 0);
-        out.ptr.reserve(k);
-        for j in 0..k {
-            fill(j, &mut spa);
-            spa.flush_into(&mut out);
-            if j == 0 {
-                // Directions of one variable usually touch alike: size for k like the first.
-                out.idx.reserve(out.idx.len() * k);
-                out.val.reserve(out.val.len() * k);
-            }
-        }
-        out
+        build_with(&mut spa, rows, k, fill)
     })
+}
+
+fn build_with(
+    spa: &mut Spa,
+    rows: usize,
+    k: usize,
+    mut fill: impl FnMut(usize, &mut Spa),
+) -> SparseBatch {
+    let mut out = SparseBatch::empty(rows, 0);
+    out.ptr.reserve(k);
+    for j in 0..k {
+        fill(j, spa);
+        spa.flush_into(&mut out);
+        if j == 0 {
+            // Directions of one variable usually touch alike: size for k like the first.
+            out.idx.reserve(out.idx.len() * k);
+            out.val.reserve(out.val.len() * k);
+        }
+    }
+    out
 }
 
 /// a + b (either may be absent; `None` when both are).

@@ -121,5 +121,5 @@ pub unsafe extern "C" fn dgemm_(
     let (am, bm) = unsafe { (mat_ref(a, nrowa, ncola, lda), mat_ref(b, nrowb, ncolb, ldb)) };
     let am = if ta == b'N' { am } else { am.transpose() };
     let bm = if tb == b'N' { bm } else { bm.transpose() };
-    matmul(cm, Accum::Add, am, bm, alpha, par());
+    matmul(cm, Accum::Add, am, bm, alpha, par(m.max(n).max(k)));
 }

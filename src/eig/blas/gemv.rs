@@ -100,5 +100,5 @@ pub unsafe extern "C" fn dgemv_(
     // makes them valid for reads and disjoint from y.
     let (am, xv) = unsafe { (mat_ref(a, m, n, lda), vec_ref(x, lenx, incx)) };
     let am = if t == b'N' { am } else { am.transpose() };
-    matmul(yv, Accum::Add, am, xv, alpha, par());
+    matmul(yv, Accum::Add, am, xv, alpha, par(m.max(n)));
 }

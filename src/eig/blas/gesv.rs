@@ -97,7 +97,7 @@ pub unsafe extern "C" fn dgesv_(
         )
     };
 
-    let par = par();
+    let par = par(n.max(nrhs));
     let mut lu = am.rb().to_owned();
     let mut perm = vec![0usize; n];
     let mut perm_inv = vec![0usize; n];

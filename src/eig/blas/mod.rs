@@ -33,7 +33,8 @@
 //! faer's own allocations.
 //!
 //! All numerical work is done by faer (matrix products, triangular solves, Cholesky, LU,
-//! self-adjoint eigendecomposition, SVD) with faer's global parallelism setting.
+//! self-adjoint eigendecomposition, SVD): sequentially when every dimension is below
+//! [`PAR_MIN_DIM`], else with faer's global parallelism setting.
 //!
 //! # Safety
 //!
@@ -99,9 +100,26 @@ pub fn ensure_linked() {
     core::hint::black_box(table);
 }
 
-/// Parallelism used for all routines: faer's global setting.
-fn par() -> Par {
-    faer::get_global_parallelism()
+/// Smallest dimension at which the routines use faer's global parallelism; below it they run
+/// sequentially.
+///
+/// Handing a 10×10 product or reduction to rayon costs more than the arithmetic: every call
+/// wakes a worker thread and waits on a latch, tens of microseconds when the cores are busy,
+/// against about 2·10³ flops of work. Clarabel calls these routines about 90 times per
+/// interior-point iteration on the PSD blocks (scaling products, `dsyevr_` for the step length,
+/// `dgesdd_` for the Nesterov–Todd scaling), so on small SDPs the dispatch dominated: on
+/// min λ_max(A₀ + Σᵢ₌₁⁵ xᵢAᵢ) with n = 10, a third of the profile was rayon's thread
+/// switching (see docs/sdp-backend.md, "Speed").
+pub const PAR_MIN_DIM: usize = 64;
+
+/// Parallelism for a routine whose largest dimension is `dim`: sequential below
+/// [`PAR_MIN_DIM`], else faer's global setting (`faer::get_global_parallelism()`).
+fn par(dim: usize) -> Par {
+    if dim < PAR_MIN_DIM {
+        Par::Seq
+    } else {
+        faer::get_global_parallelism()
+    }
 }
 
 /// Reports an invalid argument the way the reference `XERBLA` does (without stopping).
@@ -267,7 +285,7 @@ fn svd(
     let mut u = faer::Mat::<f64>::zeros(m, cols(want_u, m));
     let mut v = faer::Mat::<f64>::zeros(n, cols(want_v, n));
     let mut s = faer::diag::Diag::<f64>::zeros(mn);
-    let par = par();
+    let par = par(m.max(n));
     let mut mem = faer::dyn_stack::MemBuffer::new(faer::linalg::svd::svd_scratch::<f64>(
         m,
         n,

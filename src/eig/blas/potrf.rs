@@ -74,7 +74,7 @@ pub unsafe extern "C" fn dpotrf_(
             w[(i, j)] = if upper { am[(j, i)] } else { am[(i, j)] };
         }
     }
-    let par = par();
+    let par = par(n);
     let mut mem = MemBuffer::new(cholesky_in_place_scratch::<f64>(n, par, Default::default()));
     let result = cholesky_in_place(
         w.as_mut(),

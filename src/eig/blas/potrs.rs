@@ -81,7 +81,7 @@ pub unsafe extern "C" fn dpotrs_(
     // SAFETY: pointers non-null and aligned, dimensions and leading dimensions checked; the
     // contract makes them valid and disjoint. Only the `uplo` triangle of A is read.
     let (am, mut bm) = unsafe { (mat_ref(a, n, n, lda), mat_mut(b, n, nrhs, ldb)) };
-    let par = par();
+    let par = par(n.max(nrhs));
     if uplo == b'U' {
         solve_lower_triangular_in_place(am.transpose(), bm.rb_mut(), par);
         solve_upper_triangular_in_place(am, bm, par);

@@ -190,7 +190,7 @@ pub unsafe extern "C" fn dsyevr_(
     // triangle of its argument, which is the stored triangle of A or of Aᵀ.
     let am = unsafe { mat_ref(a, n, n, lda) };
     let lower = if uplo == b'U' { am.transpose() } else { am };
-    let par = par();
+    let par = par(n);
     let compute = if wantz {
         ComputeEigenvectors::Yes
     } else {

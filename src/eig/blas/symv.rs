@@ -116,7 +116,7 @@ pub unsafe extern "C" fn dsymv_(
         xv,
         rect,
         alpha,
-        par(),
+        par(n),
     );
     matmul(
         yv,
@@ -127,6 +127,6 @@ pub unsafe extern "C" fn dsymv_(
         xv,
         rect,
         alpha,
-        par(),
+        par(n),
     );
 }

@@ -130,7 +130,7 @@ pub unsafe extern "C" fn dsyr2k_(
         opb.transpose(),
         rect,
         alpha,
-        par(),
+        par(n.max(k)),
     );
     matmul(
         cm,
@@ -141,6 +141,6 @@ pub unsafe extern "C" fn dsyr2k_(
         opa.transpose(),
         rect,
         alpha,
-        par(),
+        par(n.max(k)),
     );
 }

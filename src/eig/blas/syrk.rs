@@ -114,6 +114,6 @@ pub unsafe extern "C" fn dsyrk_(
         opa.transpose(),
         rect,
         alpha,
-        par(),
+        par(n.max(k)),
     );
 }

@@ -571,7 +571,7 @@ fn rank_one(c: &mut Criterion, s: &mut Summary) {
         group,
         "whole_step",
         || (),
-        |()| solve_objective(&f, None, z0.clone(), Method::Newton, &p, &one),
+        |()| solve_objective(&f, None, z0.clone(), Method::Newton, &p.solver, &one),
     );
     s.newton.push((
         format!("{group}/whole_step"),

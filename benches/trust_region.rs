@@ -99,7 +99,7 @@ fn main() {
                 None,
                 p.initial_point(),
                 Method::TrustRegion,
-                &p,
+                &p.solver,
                 &SolveOptions::default(),
             );
             assert_eq!(r.status, Status::Optimal, "{}", r.message);

@@ -9,7 +9,7 @@
 
 use num_complex::Complex64 as C64;
 use wirtinger::cr::{EvalError, Objective};
-use wirtinger::model::builder::{fns::*, ProblemBuilder};
+use wirtinger::model::SolverSettings;
 use wirtinger::solve::{solve_objective, Method, SolveOptions, Status};
 
 struct Quartic {
@@ -69,22 +69,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("directional derivative: finite difference {fd:.9}, Re(gᴴd) {exact:.9}");
     assert!((fd - exact).abs() < 1e-6);
 
-    // Solve it with Newton on (H, K) assembled from `hvp`. `solve_objective` reads only the
-    // `[solver]` table (tol, max_iter) of the problem it is given, and the options set both
-    // here; any problem serves, e.g. one that declares the same variable z ∈ C².
-    let settings = {
-        let mut s = ProblemBuilder::new();
-        let z = s.complex_var("z", &[f.dim()]);
-        s.minimize(norm2sq(z));
-        s.build()?
-    };
+    // Solve it with Newton on (H, K) assembled from `hvp`. The options set tol and max_iter;
+    // `SolverSettings` would supply them otherwise (a problem file's `[solver]` table).
     let options = SolveOptions {
         tol: Some(1e-12),
         max_iter: Some(50),
         ..SolveOptions::default()
     };
     let start = vec![C64::new(0.5, 0.5); f.dim()];
-    let r = solve_objective(&f, None, start, Method::Newton, &settings, &options);
+    let r = solve_objective(
+        &f,
+        None,
+        start,
+        Method::Newton,
+        &SolverSettings::default(),
+        &options,
+    );
     println!(
         "quartic: {} after {} Newton iterations, f = {:.12}",
         r.status.as_str(),

@@ -40,7 +40,7 @@ pub use problem::Failure;
 pub use report::{BundleInfo, Evaluations, HistoryEntry, IterationInfo, Report, SdpInfo, Status};
 
 use crate::cr::{LeastSquares, Objective};
-use crate::model::{Problem, Sense};
+use crate::model::{Problem, Sense, SolverSettings};
 use crate::Diagnostic;
 use argmin::core::{CostFunction, Executor, Gradient, Solver, State, TerminationReason};
 use argmin::solver::gradientdescent::SteepestDescent;
@@ -416,7 +416,7 @@ pub fn solve(problem: &Problem, options: &SolveOptions) -> Result<Report, crate:
         ls.as_ref(),
         problem.initial_point(),
         method,
-        problem,
+        &problem.solver,
         options,
     );
     report.method_reason = reason;
@@ -429,27 +429,25 @@ pub fn solve(problem: &Problem, options: &SolveOptions) -> Result<Report, crate:
     Ok(report)
 }
 
-/// Runs one method on an objective (minimization form) from `z0`; `settings` supplies the
-/// `[solver]` table's `max_iter` and `tol` when the options leave them unset.
+/// Runs one method on an objective (minimization form) from `z0`; `settings` (a problem's
+/// `[solver]` table, or `SolverSettings::default()` for an objective of your own) supplies
+/// `max_iter` and `tol` when the options leave them unset.
 pub fn solve_objective(
     f: &dyn Objective,
     ls: Option<&LeastSquares>,
     mut z0: Vec<C64>,
     method: Method,
-    problem: &Problem,
+    settings: &SolverSettings,
     options: &SolveOptions,
 ) -> Report {
     let start = Instant::now();
     let shared = Shared::new(f, ls);
     shared.project(&mut z0);
     let limits = Limits {
-        tol: options
-            .tol
-            .or(problem.solver.tol)
-            .unwrap_or(method.default_tol()),
+        tol: options.tol.or(settings.tol).unwrap_or(method.default_tol()),
         max_iter: options
             .max_iter
-            .or(problem.solver.max_iter)
+            .or(settings.max_iter)
             .unwrap_or(method.default_max_iter()),
         time_limit: options.time_limit,
         history_limit: options.history_limit,

@@ -7,6 +7,8 @@
 //!    API guide shows only code that compiles and runs (the examples are built by `cargo test`);
 //! 2. every problem file the pages name (`problems/NAME.toml`, and in problems/README.md the
 //!    bare `NAME.toml` of its table) exists, and the gallery's table lists every problem file;
+//!    likewise every path under `tests/`, `examples/`, `benches/`, `src/` or `fuzz/` the pages
+//!    name, and every target of `--test NAME`, `--bench NAME`, `--example NAME`;
 //! 3. every relative link `[text](target)` or image `![alt](target)` points at an existing file,
 //!    and its `#anchor`, if any, at a heading of the target page (GitHub's anchor rule:
 //!    lowercase, punctuation dropped, spaces to `-`, `-1`, `-2`, … for repeated headings).
@@ -290,6 +292,66 @@ fn broken_links(page: &Path, text: &str) -> Vec<String> {
     bad
 }
 
+/// The repository paths a page names: `tests/…`, `examples/…`, `benches/…`, `src/…`, `fuzz/…`
+/// (trailing punctuation dropped). Globs (`*`) and the folders cargo-fuzz creates on its first
+/// run (`fuzz/corpus`, `fuzz/artifacts`, not in git) are left out.
+fn repo_paths(text: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let bytes = text.as_bytes();
+    for prefix in ["tests/", "examples/", "benches/", "src/", "fuzz/"] {
+        let mut from = 0;
+        while let Some(k) = text[from..].find(prefix) {
+            let s = from + k;
+            from = s + prefix.len();
+            if s > 0 && (bytes[s - 1].is_ascii_alphanumeric() || b"_/.-".contains(&bytes[s - 1])) {
+                continue;
+            }
+            let rest = &text[s..];
+            let len = rest
+                .find(|c: char| {
+                    !(c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.' || c == '/')
+                })
+                .unwrap_or(rest.len());
+            let path = rest[..len].trim_end_matches(['.', '/']);
+            let globbed = rest[len..].starts_with('*');
+            let generated = path.starts_with("fuzz/corpus") || path.starts_with("fuzz/artifacts");
+            if !globbed && !generated && path.len() > prefix.len() {
+                out.insert(path.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// The cargo targets a page names: `(kind, name)` for `--test NAME`, `--bench NAME` and
+/// `--example NAME` (placeholders in capitals, like `NAME`, are skipped).
+fn cargo_targets(text: &str) -> BTreeSet<(String, String)> {
+    let mut out = BTreeSet::new();
+    let words: Vec<&str> = text.split_whitespace().collect();
+    for w in words.windows(2) {
+        let kind = match w[0] {
+            "--test" => "tests",
+            "--bench" => "benches",
+            "--example" => "examples",
+            _ => continue,
+        };
+        let name: String = w[1]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+            .collect();
+        if !name.is_empty() && name.chars().any(|c| c.is_ascii_lowercase()) {
+            out.insert((kind.to_string(), name));
+        }
+    }
+    out
+}
+
+/// Whether cargo finds the target: `KIND/NAME.rs` or `KIND/NAME/main.rs`.
+fn target_exists(kind: &str, name: &str) -> bool {
+    let r = root().join(kind);
+    r.join(format!("{name}.rs")).is_file() || r.join(name).join("main.rs").is_file()
+}
+
 #[test]
 fn api_guide_blocks_are_excerpts_of_examples() {
     let api = root().join("docs/api.md");
@@ -360,6 +422,39 @@ fn named_problem_files_exist() {
             }
         }
     }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+#[test]
+fn named_repository_paths_and_targets_exist() {
+    let r = root();
+    let mut bad = Vec::new();
+    let (mut paths, mut targets) = (0, 0);
+    for page in pages() {
+        let text = read(&page);
+        for p in repo_paths(&text) {
+            paths += 1;
+            if !r.join(&p).exists() {
+                bad.push(format!(
+                    "{}: names {p}, which does not exist",
+                    page.display()
+                ));
+            }
+        }
+        for (kind, name) in cargo_targets(&text) {
+            targets += 1;
+            if !target_exists(&kind, &name) {
+                bad.push(format!(
+                    "{}: names the {kind} target {name}, which is not {kind}/{name}.rs",
+                    page.display()
+                ));
+            }
+        }
+    }
+    assert!(
+        paths >= 10 && targets >= 3,
+        "{paths} paths, {targets} targets: the scan is broken"
+    );
     assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
 
@@ -444,4 +539,22 @@ fn link_check_finds_broken_links_and_anchors() {
     assert!(bad[1].contains("#no-such-heading"));
     assert!(bad[2].contains("img/no_such.svg"));
     assert!(bad[3].contains("#no-such-section"));
+}
+
+#[test]
+fn path_and_target_scan_finds_missing_ones() {
+    let text = "see tests/docs.rs, `src/no_such_module.rs`, examples/*.rs, fuzz/corpus/x,\n\
+                cargo test --test docs; cargo bench --bench no_such_bench; \
+                cargo run --example NAME; cargo run --example bench_report";
+    let paths: Vec<String> = repo_paths(text).into_iter().collect();
+    assert_eq!(paths, vec!["src/no_such_module.rs", "tests/docs.rs"]);
+    assert!(!root().join("src/no_such_module.rs").exists());
+    let targets: Vec<(String, String)> = cargo_targets(text).into_iter().collect();
+    assert_eq!(targets.len(), 3, "{targets:?}");
+    let missing: Vec<&str> = targets
+        .iter()
+        .filter(|(k, n)| !target_exists(k, n))
+        .map(|(_, n)| n.as_str())
+        .collect();
+    assert_eq!(missing, vec!["no_such_bench"]);
 }

@@ -9,6 +9,7 @@
 //!    bare `NAME.toml` of its table) exists, and the gallery's table lists every problem file;
 //!    likewise every path under `tests/`, `examples/`, `benches/`, `src/` or `fuzz/` the pages
 //!    name, and every target of `--test NAME`, `--bench NAME`, `--example NAME`;
+//!    docs/README.md, the index, links every page of docs/;
 //! 3. every relative link `[text](target)` or image `![alt](target)` points at an existing file,
 //!    and its `#anchor`, if any, at a heading of the target page (GitHub's anchor rule:
 //!    lowercase, punctuation dropped, spaces to `-`, `-1`, `-2`, … for repeated headings).
@@ -456,6 +457,29 @@ fn named_repository_paths_and_targets_exist() {
         "{paths} paths, {targets} targets: the scan is broken"
     );
     assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+#[test]
+fn index_links_every_page() {
+    let index = root().join("docs/README.md");
+    let linked: BTreeSet<String> = links(&read(&index))
+        .into_iter()
+        .map(|(_, t)| t.split('#').next().unwrap_or("").to_string())
+        .collect();
+    let mut missing = Vec::new();
+    for page in pages() {
+        if page.parent() == index.parent() && page != index {
+            let name = page.file_name().expect("a file name").to_string_lossy();
+            if !linked.contains(name.as_ref()) {
+                missing.push(name.into_owned());
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "docs/README.md does not link {}",
+        missing.join(", ")
+    );
 }
 
 #[test]

@@ -95,7 +95,7 @@ pub fn objective_series(history: &[HistoryEntry], sense: Sense) -> (Vec<Series>,
         finite
             .iter()
             .map(|&(k, f)| (k, sign * f - best_v))
-            .filter(|p| p.1 > 0.0)
+            .filter(|p| p.1 > 0.0 && p.1.is_finite())
             .collect()
     };
     let distance_label = if sense == Sense::Maximize {
@@ -168,14 +168,23 @@ pub fn clusters(values: &[f64]) -> Vec<(usize, usize)> {
     out
 }
 
-/// Decades [10^a, 10^b] that hold every value (one decade at least).
+/// Largest magnitude drawn: beyond it (and for subnormal values on log axes) axis ranges and
+/// paddings would overflow to ±∞ or underflow to 0, which plotters cannot lay out; such values
+/// are left out like non-finite ones.
+const PLOTTABLE: f64 = 1e300;
+
+/// Decades [10^a, 10^b] that hold every value (one decade at least), with a and b within
+/// ±300 so that both ends are normal floating-point numbers; values outside [1e−300, 1e300]
+/// are ignored.
 fn log_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
-    let (lo, hi) = values.fold((f64::INFINITY, 0.0f64), |(l, h), v| (l.min(v), h.max(v)));
+    let (lo, hi) = values
+        .filter(|v| (1.0 / PLOTTABLE..=PLOTTABLE).contains(v))
+        .fold((f64::INFINITY, 0.0f64), |(l, h), v| (l.min(v), h.max(v)));
     if !(lo.is_finite() && hi > 0.0) {
         return (0.1, 10.0);
     }
-    let a = lo.log10().floor();
-    let mut b = hi.log10().ceil();
+    let a = lo.log10().floor().max(-300.0);
+    let mut b = hi.log10().ceil().min(300.0);
     if b <= a {
         b = a + 1.0;
     }
@@ -230,7 +239,7 @@ fn history_panel(
         .configure_mesh()
         .x_desc("iteration")
         .y_desc(y_desc)
-        .x_labels((x.end as usize + 1).min(11))
+        .x_labels((x.end.min(10.0) as usize) + 1)
         .x_label_formatter(&iteration_label)
         .y_label_formatter(&decade_label)
         .label_style((FONT, 13))
@@ -283,7 +292,7 @@ const PALETTE: [RGBColor; 6] = [
 fn spectrum_panel(area: &Area, spectra: &[SpectrumSeries]) -> DrawResult<()> {
     let all = spectra.iter().flat_map(|s| s.values.iter().copied());
     let (mut lo, mut hi) = all
-        .filter(|v| v.is_finite())
+        .filter(|v| plottable(*v))
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
             (l.min(v), h.max(v))
         });
@@ -327,7 +336,7 @@ fn spectrum_panel(area: &Area, spectra: &[SpectrumSeries]) -> DrawResult<()> {
             .values
             .iter()
             .enumerate()
-            .filter(|(_, v)| v.is_finite())
+            .filter(|(_, v)| plottable(**v))
             .map(|(i, &v)| ((i + 1) as f64, v))
             .collect();
         // sticks from the bottom of the panel, so that equal values line up visibly (up to 200
@@ -354,7 +363,7 @@ fn spectrum_panel(area: &Area, spectra: &[SpectrumSeries]) -> DrawResult<()> {
                 continue;
             }
             let y = s.values[start];
-            if !y.is_finite() {
+            if !plottable(y) {
                 continue;
             }
             let (x0, x1) = ((start + 1) as f64, (start + m) as f64);
@@ -382,6 +391,11 @@ fn spectrum_panel(area: &Area, spectra: &[SpectrumSeries]) -> DrawResult<()> {
         .draw()
         .map_err(err)?;
     Ok(())
+}
+
+/// A value the spectrum panel can place: finite and at most [`PLOTTABLE`] in magnitude.
+fn plottable(v: f64) -> bool {
+    v.abs() <= PLOTTABLE
 }
 
 fn note_panel(area: &Area, text: &str) -> DrawResult<()> {
@@ -631,6 +645,41 @@ mod tests {
         let v = [3.0, 3.0 - 1e-4];
         assert_eq!(clusters(&v), vec![(0, 1), (1, 1)]);
         assert!(clusters(&[]).is_empty());
+    }
+
+    fn svg(hist: &[HistoryEntry], values: Vec<f64>) -> Result<String, String> {
+        render_svg(&PlotData {
+            title: "t".into(),
+            subtitle: "s".into(),
+            objective: objective_series(hist, Sense::Minimize),
+            gradient: gradient_series(hist),
+            spectra: vec![SpectrumSeries {
+                label: "a".into(),
+                values,
+                singular: false,
+            }],
+        })
+    }
+
+    /// Extreme histories and spectra once made plotters loop forever (axis ends of 10^309 = ∞
+    /// or 10^−324 = 0, a spectrum span of ∞) or overflow (`iter = u64::MAX`).
+    #[test]
+    fn extreme_values_are_drawn_without_hanging_or_panicking() {
+        let hist = [h(0, 1e308, 1e308), h(1, 1e-320, 5e-324)];
+        assert!(svg(&hist, vec![]).unwrap().contains("<svg"));
+        assert!(svg(&[h(u64::MAX, 1.0, 1.0)], vec![]).is_ok());
+        assert!(svg(&[], vec![1e308, -1e308, 1.0, 1.0])
+            .unwrap()
+            .contains("×2"));
+        assert!(svg(&[], vec![f64::NAN, f64::INFINITY, f64::NEG_INFINITY]).is_ok());
+        let hist = [h(0, f64::MAX, f64::MAX), h(1, -f64::MAX, 1.0)];
+        let (series, _) = objective_series(&hist, Sense::Minimize);
+        assert!(series
+            .iter()
+            .all(|s| s.points.iter().all(|p| p.1.is_finite())));
+        assert!(svg(&hist, vec![5.0; 3]).is_ok());
+        let (a, b) = log_range([5e-324, 1e308].into_iter());
+        assert!(a > 0.0 && b.is_finite() && a < b);
     }
 
     #[test]

@@ -130,3 +130,25 @@ fn analyze_rejects_bad_input_with_exit_2() {
     assert_eq!(code, 2);
     assert!(err.contains("bad.toml:1:"), "{err}");
 }
+
+/// A JSON error in a CRLF file with a two-byte character is located at its own line and
+/// column (characters), and a full standard output is an error (exit 1), not a panic (101).
+#[test]
+fn analyze_crlf_json_error_location_and_unwritable_stdout() {
+    let p = root("problems/lovasz_theta_c5.toml");
+    let r = tmp("crlf.json");
+    std::fs::write(&r, "{\"variables\":\r\n {\"é\": ,\r\n").unwrap();
+    let (code, _, err) = wirtinger(&["analyze", &p, "--at", r.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("crlf.json:2:8:"), "{err}");
+    if std::path::Path::new("/dev/full").exists() {
+        let out = Command::new(env!("CARGO_BIN_EXE_wirtinger"))
+            .args(["analyze", &p])
+            .stdout(std::fs::File::create("/dev/full").unwrap())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(err.contains("cannot write to standard output"), "{err}");
+    }
+}

@@ -347,6 +347,17 @@ fn atom_json(a: &AtomAnalysis, an: &Analysis, dir: Option<&[f64]>) -> Value {
     o
 }
 
+/// Writes the report to standard output, returning the error instead of panicking as
+/// `print!` does (closed pipe, full disk).
+fn write_stdout(text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()
+}
+
+/// Runs `wirtinger analyze`: exit 0, 2 for bad input (problem, result file, options), 1 when
+/// standard output cannot be written.
 pub fn run(args: Args) -> ExitCode {
     let file = &args.file;
     let problem = match load_problem(file) {
@@ -373,10 +384,12 @@ pub fn run(args: Args) -> ExitCode {
                 Err(e) => {
                     let d = Diagnostic::new(format!("the result file is not valid JSON: {e}"))
                         .in_file(r, text.as_str());
+                    // serde_json counts lines by '\n' and columns in bytes; line lengths
+                    // include their '\n' (and any '\r' before it).
                     let offset = text
-                        .lines()
+                        .split_inclusive('\n')
                         .take(e.line().saturating_sub(1))
-                        .map(|l| l.len() + 1)
+                        .map(str::len)
                         .sum::<usize>()
                         + e.column().saturating_sub(1);
                     return reject(&d.at(offset.min(text.len())..offset.min(text.len())));
@@ -419,14 +432,16 @@ pub fn run(args: Args) -> ExitCode {
             let d: Result<Vec<f64>, _> = s.split(',').map(|t| t.trim().parse::<f64>()).collect();
             match d {
                 Ok(d) if d.len() == n && d.iter().all(|v| v.is_finite()) => Some(d),
-                Ok(d) if d.len() != n => return reject_msg(
-                    file,
-                    format!(
+                Ok(d) if d.len() != n => {
+                    return reject_msg(
+                        file,
+                        format!(
                         "--direction has {} numbers but the problem has {n} real coordinates ({})",
                         d.len(),
                         an.coordinates.join(", ")
                     ),
-                ),
+                    )
+                }
                 _ => {
                     return reject_msg(
                         file,
@@ -480,7 +495,13 @@ pub fn run(args: Args) -> ExitCode {
             MatrixAnalysis::General(g) => print_general(&mut out, e, g),
         }
     }
-    print!("{out}");
+    if let Err(e) = write_stdout(&out) {
+        // A reader that stopped reading (`| head`) is not an error; anything else is reported.
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("error: cannot write to standard output: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
     if let Some(path) = &args.json {
         let mats: Vec<Value> = matrices
             .iter()

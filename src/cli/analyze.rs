@@ -18,12 +18,19 @@ use wirtinger::Diagnostic;
 
 /// The options of `analyze`.
 pub struct Args {
+    /// The problem file.
     pub file: PathBuf,
+    /// A result file (contract §4) whose point is analyzed; the initial point otherwise.
     pub at: Option<PathBuf>,
+    /// Relative tolerance under which eigenvalues form one cluster.
     pub cluster_tol: f64,
+    /// Tolerance under which a non-Hermitian eigenvalue counts as nearly defective.
     pub defect_tol: f64,
+    /// Extra matrix expressions to analyze (`--matrix`).
     pub matrix: Vec<String>,
+    /// Comma-separated real direction for φ′(x; d) (`--direction`).
     pub direction: Option<String>,
+    /// Where to write the analysis as JSON (`--json`).
     pub json: Option<PathBuf>,
 }
 

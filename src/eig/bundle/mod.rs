@@ -461,14 +461,7 @@ fn run<T: Scalar>(
     let mut best: Option<Eval<T>> = None;
     let consider = |e: &Eval<T>, best: &mut Option<Eval<T>>| {
         if e.violation <= feasible_tol && best.as_ref().is_none_or(|b| e.f < b.f) {
-            *best = Some(Eval {
-                x: e.x.clone(),
-                f: e.f,
-                phi: e.phi,
-                vectors: e.vectors.clone(),
-                violation: e.violation,
-                method: e.method,
-            });
+            *best = Some(cand_clone(e));
         }
     };
     consider(&center, &mut best);

@@ -15,8 +15,9 @@
 //!
 //! **Floating-point limit.** A method *stalls* when it cannot decrease f any more: its line
 //! search fails, its damping grows without a decrease, f has not decreased in
-//! [`STALL_WINDOW`] consecutive iterations (a change of f within its rounding error that
-//! reduces ‖g‖ counts as progress), or the step is below ε‖z‖. Along a descent
+//! [`STALL_WINDOW`] consecutive iterations below its best value so far (at the rounding level
+//! of f, a fall of ‖g‖ below its smallest value so far by a relative 10⁻⁶ counts as progress
+//! too; a cycle between two points is none), or the step is below ε‖z‖. Along a descent
 //! direction d, f(z + αd) − f(z) ≈ α⟨g, d⟩ < 0, so a stall means the predicted decrease is
 //! below the rounding error of f: the gradient is at the noise floor of the evaluation. A stall
 //! with
@@ -68,6 +69,10 @@ use argmin::core::{
 };
 use num_complex::Complex64 as C64;
 use std::time::{Duration, Instant};
+
+/// The relative decrease of ‖g‖ that counts as progress while f is at its rounding level (far
+/// above the rounding noise of ‖g‖, far below any useful linear rate).
+const GRADIENT_PROGRESS: f64 = 1e-6;
 
 /// Iterations without a decrease of f after which a method has stalled.
 pub const STALL_WINDOW: u32 = 3;
@@ -195,6 +200,9 @@ pub struct Driven<'o, S, O, P> {
     /// The last finite iterate: point, value, gradient norm.
     pub last: Option<(P, f64, f64)>,
     no_decrease: u32,
+    /// The lowest f and, at its rounding level, the lowest ‖g‖ of the progress test.
+    best_f: f64,
+    best_gn: f64,
     /// Whether the method may reject steps (trust regions): an unchanged point is then a
     /// rejected step, not a stall.
     rejects_steps: bool,
@@ -228,6 +236,8 @@ impl<'o, S, O: Probe<P>, P: Iterate> Driven<'o, S, O, P> {
             outcome: None,
             last: None,
             no_decrease: 0,
+            best_f: f64::INFINITY,
+            best_gn: f64::INFINITY,
             rejects_steps: method.ends_with("trust_region"),
             rejections: 0,
             iters: 0,
@@ -453,8 +463,6 @@ where
             return Ok((st.cost(f).gradient(g), kv));
         }
         self.rejections = 0;
-        let prev_f = self.last.as_ref().map_or(f64::INFINITY, |l| l.1);
-        let prev_gn = self.last.as_ref().map_or(f64::INFINITY, |l| l.2);
         let step = self.last.as_ref().map_or(0.0, |l| x.dist(&l.0));
         if let Some(pg) = &self.prev_grad {
             if step > 0.0 {
@@ -473,8 +481,15 @@ where
             let why = m.strip_prefix(STALLED).unwrap_or(&m).to_string();
             return Ok((self.stall(st, &why), kv));
         }
-        // Progress: f decreased, or (at the rounding level of f) ‖g‖ did.
-        if f < prev_f || (super::newton::within_noise(prev_f, f) && gn < prev_gn) {
+        // Progress: f fell below its best value so far (by any amount: a method creeping down at
+        // the rounding level of f is still descending), or, with f within its rounding level of
+        // that best, ‖g‖ fell below the smallest norm seen by more than GRADIENT_PROGRESS. Both
+        // compare with the best so far, not with the last iterate, so a cycle between two points
+        // whose f and ‖g‖ alternate in their last digits is no progress.
+        let flat = super::newton::within_noise(self.best_f, f);
+        if f < self.best_f || (flat && gn < self.best_gn * (1.0 - GRADIENT_PROGRESS)) {
+            self.best_f = self.best_f.min(f);
+            self.best_gn = self.best_gn.min(gn);
             self.no_decrease = 0;
         } else {
             self.no_decrease += 1;

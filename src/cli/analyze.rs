@@ -1,7 +1,7 @@
 //! `wirtinger analyze FILE [--at RESULT.json]`: nonsmooth analysis of every eigenvalue atom at a
 //! point (see `wirtinger::eig::nonsmooth` and docs/cli.md). Exit 0, or 2 on bad input.
 
-use super::EXIT_INPUT;
+use super::{reject, to_stdout};
 use faer::Mat;
 use num_complex::Complex64 as C64;
 use serde_json::{json, Value};
@@ -32,11 +32,6 @@ pub struct Args {
     pub direction: Option<String>,
     /// Where to write the analysis as JSON (`--json`).
     pub json: Option<PathBuf>,
-}
-
-fn reject(d: &Diagnostic) -> ExitCode {
-    eprint!("{}", d.render());
-    ExitCode::from(EXIT_INPUT)
 }
 
 fn reject_msg(file: &Path, m: impl Into<String>) -> ExitCode {
@@ -354,15 +349,6 @@ fn atom_json(a: &AtomAnalysis, an: &Analysis, dir: Option<&[f64]>) -> Value {
     o
 }
 
-/// Writes the report to standard output, returning the error instead of panicking as
-/// `print!` does (closed pipe, full disk).
-fn write_stdout(text: &str) -> std::io::Result<()> {
-    use std::io::Write as _;
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())?;
-    out.flush()
-}
-
 /// Runs `wirtinger analyze`: exit 0, 2 for bad input (problem, result file, options), 1 when
 /// standard output cannot be written.
 pub fn run(args: Args) -> ExitCode {
@@ -502,12 +488,8 @@ pub fn run(args: Args) -> ExitCode {
             MatrixAnalysis::General(g) => print_general(&mut out, e, g),
         }
     }
-    if let Err(e) = write_stdout(&out) {
-        // A reader that stopped reading (`| head`) is not an error; anything else is reported.
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            eprintln!("error: cannot write to standard output: {e}");
-            return ExitCode::FAILURE;
-        }
+    if !to_stdout(&out) {
+        return ExitCode::FAILURE;
     }
     if let Some(path) = &args.json {
         let mats: Vec<Value> = matrices

@@ -1,6 +1,7 @@
 //! `wirtinger check FILE`: engine derivatives against central finite differences.
 
-use super::EXIT_INPUT;
+use super::{reject, to_stdout};
+use std::fmt::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 use wirtinger::cr::{check_derivatives, random_point, CheckReport, GRADIENT_TOL, HESSIAN_TOL};
@@ -23,7 +24,9 @@ pub fn run(file: &Path, seed: u64) -> ExitCode {
         .filter(|v| !v.real)
         .map(|v| v.shape.numel())
         .sum();
-    println!(
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
         "checking {}: {} variable{}, {} entries ({} real coordinates)",
         file.display(),
         f.vars().len(),
@@ -32,7 +35,8 @@ pub fn run(file: &Path, seed: u64) -> ExitCode {
         n + ncomplex
     );
     if f.is_nonsmooth() {
-        println!(
+        let _ = writeln!(
+            out,
             "note: the objective is nonsmooth; derivatives are compared where it is differentiable"
         );
     }
@@ -43,12 +47,12 @@ pub fn run(file: &Path, seed: u64) -> ExitCode {
             random_point(&f, seed),
         ),
     ];
-    println!(
+    let _ = writeln!(
+        out,
         "{:<26} {:>18} {:>18}",
         "point", "gradient error", "Hessian error"
     );
     let mut worst: Option<CheckReport> = None;
-    let mut checked = 0;
     for (name, z) in &points {
         match check_derivatives(&f, z, seed) {
             Ok(r) => {
@@ -57,8 +61,7 @@ pub fn run(file: &Path, seed: u64) -> ExitCode {
                 } else {
                     "-".into()
                 };
-                println!("{name:<26} {:>18.2e} {h:>18}", r.gradient_error);
-                checked += 1;
+                let _ = writeln!(out, "{name:<26} {:>18.2e} {h:>18}", r.gradient_error);
                 worst = Some(match worst {
                     None => r,
                     Some(w) => CheckReport {
@@ -69,30 +72,37 @@ pub fn run(file: &Path, seed: u64) -> ExitCode {
                     },
                 });
             }
-            Err(e) => println!("{name:<26} not checked: {}", e.message),
+            Err(e) => {
+                let _ = writeln!(out, "{name:<26} not checked: {}", e.message);
+            }
         }
     }
-    println!(
+    let _ = writeln!(
+        out,
         "{:<26} {GRADIENT_TOL:>18.0e} {HESSIAN_TOL:>18.0e}",
         "tolerance"
     );
-    let Some(w) = worst else {
-        println!("result: no point could be checked");
-        return ExitCode::from(1);
+    let (verdict, code) = match worst {
+        None => ("no point could be checked", ExitCode::from(1)),
+        Some(w)
+            if w.gradient_error <= GRADIENT_TOL
+                && (!w.hessian_checked || w.hessian_error <= HESSIAN_TOL) =>
+        {
+            (
+                "derivatives agree with finite differences",
+                ExitCode::SUCCESS,
+            )
+        }
+        Some(_) => (
+            "derivatives DISAGREE with finite differences",
+            ExitCode::from(1),
+        ),
     };
-    let _ = checked;
-    let ok =
-        w.gradient_error <= GRADIENT_TOL && (!w.hessian_checked || w.hessian_error <= HESSIAN_TOL);
-    if ok {
-        println!("result: derivatives agree with finite differences");
-        ExitCode::SUCCESS
+    let _ = writeln!(out, "result: {verdict}");
+    // Exit 1 also when the report cannot be written (not for a reader that closed the pipe).
+    if to_stdout(&out) {
+        code
     } else {
-        println!("result: derivatives DISAGREE with finite differences");
         ExitCode::from(1)
     }
-}
-
-fn reject(d: &Diagnostic) -> ExitCode {
-    eprint!("{}", d.render());
-    ExitCode::from(EXIT_INPUT)
 }

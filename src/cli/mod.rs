@@ -95,6 +95,37 @@ enum Command {
 /// Exit code for rejected input (contract §3).
 pub const EXIT_INPUT: u8 = 2;
 
+/// Prints a rejection (one diagnostic with file, line and column where they exist) on standard
+/// error and returns exit code 2.
+fn reject(d: &wirtinger::Diagnostic) -> ExitCode {
+    to_stderr(&d.render());
+    ExitCode::from(EXIT_INPUT)
+}
+
+/// Writes `text` to standard error; a failing standard error has nowhere to be reported, so it
+/// is ignored (`eprint!` would panic).
+fn to_stderr(text: &str) {
+    use std::io::Write as _;
+    let mut e = std::io::stderr().lock();
+    let _ = e.write_all(text.as_bytes()).and_then(|()| e.flush());
+}
+
+/// Writes `text` to standard output. A reader that stopped reading (`| head`: a closed pipe) is
+/// not an error and gives `true`; any other failure (a full disk) is reported on standard error
+/// and gives `false`. `print!` would panic in both cases.
+fn to_stdout(text: &str) -> bool {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => true,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => true,
+        Err(e) => {
+            to_stderr(&format!("error: cannot write to standard output: {e}\n"));
+            false
+        }
+    }
+}
+
 /// Parses the arguments and runs the command.
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {

@@ -1,8 +1,9 @@
 //! `wirtinger solve FILE`: contract §3 (progress on a terminal, closing summary, `--output`
 //! written atomically, exit codes 0 optimal / 2 rejected / 3 any other status).
 
-use super::EXIT_INPUT;
-use std::io::{IsTerminal, Write};
+use super::{reject, to_stderr, to_stdout};
+use std::fmt::Write as _;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -29,16 +30,11 @@ pub struct Args {
     pub plot: Option<PathBuf>,
 }
 
-fn reject(d: Diagnostic) -> ExitCode {
-    eprint!("{}", d.render());
-    ExitCode::from(EXIT_INPUT)
-}
-
 pub fn run(args: Args) -> ExitCode {
     let file = &args.file;
     if let Some(t) = args.tol {
         if !(t >= 0.0 && t.is_finite()) {
-            return reject(Diagnostic::new(
+            return reject(&Diagnostic::new(
                 "--tol must be a non-negative number (0 means never stop on tolerance)",
             ));
         }
@@ -46,7 +42,7 @@ pub fn run(args: Args) -> ExitCode {
     let time_limit = match args.time_limit {
         Some(s) if s >= 0.0 && s.is_finite() => Some(Duration::from_secs_f64(s.min(1e9))),
         Some(_) => {
-            return reject(Diagnostic::new(
+            return reject(&Diagnostic::new(
                 "--time-limit must be a non-negative number of seconds",
             ))
         }
@@ -55,22 +51,22 @@ pub fn run(args: Args) -> ExitCode {
     if let Some(svg) = &args.plot {
         // a plot that cannot be written at all is found before a long solve
         if let Err(e) = super::plot::check_target(svg) {
-            return reject(Diagnostic::new(format!("cannot write the plot: {e}")).for_file(svg));
+            return reject(&Diagnostic::new(format!("cannot write the plot: {e}")).for_file(svg));
         }
     }
     if let Some(g) = args.memory_limit {
         if !(g > 0.0 && g.is_finite()) {
-            return reject(Diagnostic::new(
+            return reject(&Diagnostic::new(
                 "--memory-limit must be a positive number of GiB",
             ));
         }
     }
     if let Err(m) = wirtinger::solve::interrupt::install() {
-        eprintln!("warning: {m}");
+        to_stderr(&format!("warning: {m}\n"));
     }
     let problem = match load_problem(file) {
         Ok(p) => p,
-        Err(d) => return reject(d),
+        Err(d) => return reject(&d),
     };
     let live = !args.quiet && std::io::stderr().is_terminal();
     // The solvers minimize; show the objective in the problem's own sense.
@@ -91,9 +87,7 @@ pub fn run(args: Args) -> ExitCode {
         }
         last_draw = Some(now);
         drawn = true;
-        let mut e = std::io::stderr();
-        let _ = write!(
-            e,
+        to_stderr(&format!(
             "\r{}  iter {:>6}  f {:>14.7e}  |g| {:>10.3e}  step {:>10.3e}  {:>7.2}s\x1b[K",
             info.method,
             info.iter,
@@ -101,8 +95,7 @@ pub fn run(args: Args) -> ExitCode {
             info.gradient_norm,
             info.step,
             info.elapsed
-        );
-        let _ = e.flush();
+        ));
     };
     let options = SolveOptions {
         method: args.method.clone(),
@@ -116,7 +109,7 @@ pub fn run(args: Args) -> ExitCode {
     let result = solve(&problem, &options);
     drop(options);
     if live {
-        eprint!("\r\x1b[K");
+        to_stderr("\r\x1b[K");
     }
     let report = match result {
         Ok(r) => r,
@@ -131,20 +124,20 @@ pub fn run(args: Args) -> ExitCode {
                 (true, false) => d.for_file(file),
                 _ => *d,
             };
-            return reject(d);
+            return reject(&d);
         }
-        Err(e) => return reject(Diagnostic::new(e.to_string()).for_file(file)),
+        Err(e) => return reject(&Diagnostic::new(e.to_string()).for_file(file)),
     };
     if let Some(out) = &args.output {
         if let Err(e) = write_result(out, &problem, &report) {
             return reject(
-                Diagnostic::new(format!("cannot write the result file: {e}")).for_file(out),
+                &Diagnostic::new(format!("cannot write the result file: {e}")).for_file(out),
             );
         }
     }
     if let Some(svg) = &args.plot {
         if let Err(e) = super::plot::write_plot(&problem, &report, file, svg) {
-            return reject(Diagnostic::new(format!("cannot write the plot: {e}")).for_file(svg));
+            return reject(&Diagnostic::new(format!("cannot write the plot: {e}")).for_file(svg));
         }
     }
     if !args.quiet {
@@ -157,20 +150,24 @@ pub fn run(args: Args) -> ExitCode {
     }
 }
 
+/// The closing summary on standard output (a closed pipe or a failing output does not change
+/// the exit code: the solve and its result file stand).
 fn summary(file: &Path, r: &wirtinger::solve::Report) {
     let method = match &r.method_reason {
         Some(why) => format!("{} (auto: {why})", r.method),
         None => r.method.clone(),
     };
-    println!("problem     {}", file.display());
-    println!("method      {method}");
-    println!("status      {}: {}", r.status, r.message);
-    println!("objective   {:.12e}", r.objective);
-    println!("iterations  {}", r.iterations);
+    let mut out = String::new();
+    let _ = writeln!(out, "problem     {}", file.display());
+    let _ = writeln!(out, "method      {method}");
+    let _ = writeln!(out, "status      {}: {}", r.status, r.message);
+    let _ = writeln!(out, "objective   {:.12e}", r.objective);
+    let _ = writeln!(out, "iterations  {}", r.iterations);
     if r.gradient_norm.is_finite() {
-        println!("|gradient|  {:.3e}", r.gradient_norm);
+        let _ = writeln!(out, "|gradient|  {:.3e}", r.gradient_norm);
     } else {
-        println!("|gradient|  — (none for this method)");
+        let _ = writeln!(out, "|gradient|  — (none for this method)");
     }
-    println!("time        {:.4} s", r.time_seconds);
+    let _ = writeln!(out, "time        {:.4} s", r.time_seconds);
+    to_stdout(&out);
 }

@@ -18,11 +18,13 @@
 //! its span in the problem file).
 
 use super::affine::{affine_map, AffineMap, Coords};
+use super::generalized::{self, GenConstraint, GenTerm, QuasiObjective};
 use crate::cr::{Graph, NodeId, Op, Spectral, Trans, Unary};
 use crate::expr::BinOp;
 use crate::model::{Problem, Sense};
 use crate::Diagnostic;
 use num_complex::Complex64 as C64;
+use std::cell::RefCell;
 
 /// A convex atom φ(A(x)) with its argument's affine map.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -88,6 +90,27 @@ pub struct Recognized {
     pub linear: Vec<(usize, Linear)>,
     /// Convex scalar constraints expr ≤ 0, with their index.
     pub convex: Vec<(usize, ConvexExpr)>,
+    /// The objective when it is a generalized eigenvalue (see [`super::generalized`]); then
+    /// [`Self::objective`] holds only its constant d (no atoms, no linear part).
+    pub quasi: Option<QuasiObjective>,
+    /// Constraints λ_max(K, M) ≤ c and λ_min(K, M) ≥ c (LMIs), with their index.
+    pub generalized: Vec<(usize, GenConstraint)>,
+}
+
+impl Recognized {
+    /// Whether the problem has a generalized eigenvalue term (objective or constraint).
+    pub fn has_generalized(&self) -> bool {
+        self.quasi.is_some() || !self.generalized.is_empty()
+    }
+    /// The first generalized eigenvalue term and where it is (for messages).
+    pub fn first_generalized(&self) -> Option<(String, Option<usize>)> {
+        if let Some(q) = &self.quasi {
+            return Some((q.term.name.clone(), None));
+        }
+        self.generalized
+            .first()
+            .map(|(i, c)| (c.term.name.clone(), Some(*i)))
+    }
 }
 
 /// The name of the atom at `node`, for messages.
@@ -129,6 +152,8 @@ struct Rec<'a> {
     g: &'a Graph,
     coords: &'a Coords,
     sense_max: bool,
+    /// Generalized eigenvalue terms met by [`Rec::terms`], taken out by [`recognize`].
+    gen: RefCell<Vec<GenTerm>>,
 }
 
 fn real_scalar_const(g: &Graph, id: NodeId) -> Option<f64> {
@@ -240,10 +265,12 @@ impl Rec<'_> {
                 out.atoms.push(atom(kind, arg, sign, eff)?);
                 Ok(())
             }
-            Op::GenEigValue(_) => Err(format!(
-                "`{}` (a generalized eigenvalue) is not SDP-representable by this path",
-                atom_name(self.g, node)
-            )),
+            Op::GenEigValue(max) => {
+                let t =
+                    generalized::term(self.g, node, c, *max, atom_name(self.g, node), self.coords)?;
+                self.gen.borrow_mut().push(t);
+                Ok(())
+            }
             Op::Norm2 | Op::Unary(Unary::Abs) | Op::Unary(Unary::Abs2)
                 if n.ty.shape.is_scalar() || matches!(n.op, Op::Norm2) =>
             {
@@ -359,7 +386,9 @@ fn located(msg: String, problem: &Problem, index: Option<usize>) -> Diagnostic {
     .with_note(
         "the sdp method takes nonnegative combinations of lambda_max, sum_largest, sigma_max, \
          norm_nuc, norm2, norm1 and norm2sq (and negative ones of lambda_min, sum_smallest) of \
-         affine arguments, plus affine terms; constraints affine ==, <=, >= or convex <= affine",
+         affine arguments, plus affine terms; constraints affine ==, <=, >= or convex <= affine; \
+         a generalized eigenvalue lambda_max(K, M(x)) (lambda_min) alone, minimized (maximized), \
+         with K constant, or bounded as lambda_max(K, M) <= c (lambda_min(K, M) >= c)",
     )
 }
 
@@ -371,6 +400,7 @@ pub fn recognize(problem: &Problem) -> Result<Recognized, Diagnostic> {
         g,
         coords: &coords,
         sense_max: problem.sense == Sense::Maximize,
+        gen: RefCell::new(Vec::new()),
     };
     let n = coords.len();
     let mut objective = ConvexExpr {
@@ -380,8 +410,18 @@ pub fn recognize(problem: &Problem) -> Result<Recognized, Diagnostic> {
     let c = if rec.sense_max { -1.0 } else { 1.0 };
     rec.terms(problem.objective, c, &mut objective, false)
         .map_err(|m| located(m, problem, None))?;
+    let found = rec.gen.take();
+    let quasi = if found.is_empty() {
+        None
+    } else {
+        alone(&found, &objective, "the objective")
+            .and_then(|t| generalized::objective(t, objective.c0))
+            .map(Some)
+            .map_err(|m| located(m, problem, None))?
+    };
     let mut linear = Vec::new();
     let mut convex = Vec::new();
+    let mut gen_constraints = Vec::new();
     for (i, con) in problem.constraints.iter().enumerate() {
         let (p, q) = match con.op {
             BinOp::Ge => (con.rhs, con.lhs),
@@ -450,7 +490,15 @@ pub fn recognize(problem: &Problem) -> Result<Recognized, Diagnostic> {
                 rec.terms(p, 1.0, &mut e, true)
                     .and_then(|_| rec.terms(q, -1.0, &mut e, true))
                     .map_err(|m| located(m, problem, Some(i)))?;
-                convex.push((i, e));
+                let found = rec.gen.take();
+                if found.is_empty() {
+                    convex.push((i, e));
+                } else {
+                    let c = alone(&found, &e, "the constraint")
+                        .and_then(|t| generalized::constraint(t, e.c0))
+                        .map_err(|m| located(m, problem, Some(i)))?;
+                    gen_constraints.push((i, c));
+                }
             }
         }
     }
@@ -459,7 +507,30 @@ pub fn recognize(problem: &Problem) -> Result<Recognized, Diagnostic> {
         objective,
         linear,
         convex,
+        quasi,
+        generalized: gen_constraints,
     })
+}
+
+/// The only generalized eigenvalue term of an expression, when nothing else in it depends on
+/// the variables (a quasiconvex function plus other terms is not quasiconvex in general).
+fn alone(found: &[GenTerm], e: &ConvexExpr, place: &str) -> Result<GenTerm, String> {
+    let first = &found[0];
+    let mut others: Vec<String> = found[1..].iter().map(|t| format!("`{}`", t.name)).collect();
+    others.extend(e.atoms.iter().map(|a| format!("`{}`", a.name)));
+    if e.lin.iter().any(|&v| v != 0.0) {
+        others.push("a term affine in the variables".into());
+    }
+    if others.is_empty() {
+        return Ok(first.clone());
+    }
+    Err(format!(
+        "`{}` (a generalized eigenvalue) is quasiconvex or quasiconcave, not convex, so it must \
+         be alone in {place} (up to a positive factor and a constant); here it is combined with \
+         {}",
+        first.name,
+        others.join(", ")
+    ))
 }
 
 /// a − b with a scalar side broadcast over the other.

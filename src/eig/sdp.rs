@@ -175,6 +175,17 @@ pub fn solve_recognized(
                 status_name(cstatus)
             ),
         ),
+        SolverStatus::DualInfeasible | SolverStatus::AlmostDualInfeasible
+            if rec.quasi.is_some() =>
+        (
+            Status::Unbounded,
+            format!(
+                "Clarabel: {} (s = 1/λ is unbounded above: the generalized eigenvalue approaches 0 \
+                 without attaining it, so the infimum is the objective's constant); the point is \
+                 part of its certificate",
+                status_name(cstatus)
+            ),
+        ),
         SolverStatus::DualInfeasible | SolverStatus::AlmostDualInfeasible => (
             Status::Unbounded,
             format!(

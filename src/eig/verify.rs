@@ -97,13 +97,14 @@ pub fn verify(problem: &Problem, rec: &Recognized, conic: &Conic, y: &[f64]) -> 
         let label = format!("`{}` in the objective", q.term.name);
         // λ(K, M(x*)) by the engine, against its epigraph value sign/s* (= sign·λ_max(K̃, M)).
         let engine = val(q.term.node).map_or(f64::NAN, |v| v[0].re);
+        // M(x*) ≻ 0 first, so that its failure is what the message names.
+        let pc = check_at(&q.term, x);
+        check_point(&pc, engine, &label, &mut |d, w| note(d, w, &mut diff));
         note(
             rel(engine, q.sign / s),
             format!("{label} ({engine} recomputed, from the SDP {})", q.sign / s),
             &mut diff,
         );
-        let pc = check_at(&q.term, x);
-        check_point(&pc, engine, &label, &mut |d, w| note(d, w, &mut diff));
         generalized.push((label, pc));
     }
     for (i, gc) in &rec.generalized {

@@ -508,3 +508,88 @@ fn auto_routes_to_sdp() {
     assert_optimal(&r, 2.0);
     assert!(r.method_reason.is_some());
 }
+
+/// With a constant M = LLᴴ, λ_max(K(x), M) = λ_max(L⁻¹K(x)L⁻ᴴ) is convex: K may be affine and
+/// the term may be summed with others. Against the whitened problem written by hand (L⁻¹AᵢL⁻ᴴ
+/// computed here with faer), and with spectral_bundle, which then takes it too.
+#[test]
+fn constant_metric_is_an_ordinary_convex_atom() {
+    let a0 = k3();
+    let a1 = vec![
+        vec![0.0, 1.0, 0.0],
+        vec![1.0, 0.0, 0.0],
+        vec![0.0, 0.0, 0.0],
+    ];
+    let a2 = vec![
+        vec![0.0, 0.0, 0.0],
+        vec![0.0, 0.0, 1.0],
+        vec![0.0, 1.0, 0.0],
+    ];
+    let m = vec![
+        vec![2.0, 0.5, 0.0],
+        vec![0.5, 1.0, 0.2],
+        vec![0.0, 0.2, 1.5],
+    ];
+    let gen = format!(
+        "[variables]\nx = {{ type = \"real\", shape = [2] }}\n[data]\nA0 = {}\nA1 = {}\nA2 = {}\n\
+         M = {}\n[objective]\n\
+         minimize = \"lambda_max(A0 + x[0] * A1 + x[1] * A2, M) + 0.3 * x[0] + norm2sq(x) / 10\"\n",
+        mat(&a0),
+        mat(&a1),
+        mat(&a2),
+        mat(&m)
+    );
+    let mm = Mat::from_fn(3, 3, |i, j| m[i][j]);
+    let llt = mm.llt(Side::Lower).unwrap();
+    let mut li = Mat::<f64>::identity(3, 3);
+    faer::linalg::triangular_solve::solve_lower_triangular_in_place(
+        llt.L(),
+        li.as_mut(),
+        faer::Par::Seq,
+    );
+    let w = |a: &Vec<Vec<f64>>| -> Vec<Vec<f64>> {
+        let am = Mat::from_fn(3, 3, |i, j| a[i][j]);
+        let c = &li * &am * li.transpose();
+        (0..3)
+            .map(|i| (0..3).map(|j| 0.5 * (c[(i, j)] + c[(j, i)])).collect())
+            .collect()
+    };
+    let hand = format!(
+        "[variables]\nx = {{ type = \"real\", shape = [2] }}\n[data]\nW0 = {}\nW1 = {}\nW2 = {}\n\
+         [objective]\n\
+         minimize = \"lambda_max(W0 + x[0] * W1 + x[1] * W2) + 0.3 * x[0] + norm2sq(x) / 10\"\n",
+        mat(&w(&a0)),
+        mat(&w(&a1)),
+        mat(&w(&a2))
+    );
+    let rg = run(&gen, "sdp").unwrap();
+    let rh = run(&hand, "sdp").unwrap();
+    assert_eq!(rg.status, Status::Optimal, "{}", rg.message);
+    assert_eq!(rh.status, Status::Optimal, "{}", rh.message);
+    assert!(
+        (rg.objective - rh.objective).abs() <= TOL * rh.objective.abs().max(1.0),
+        "{} vs {}",
+        rg.objective,
+        rh.objective
+    );
+    // A constraint with the whitened atom, K affine: convex <= affine.
+    let con = gen.replace(
+        "+ norm2sq(x) / 10\"\n",
+        "\"\n[[constraints]]\nexpr = \"lambda_max(A0 + x[0] * A1, M) <= 3 + x[1]\"\n\
+         [[constraints]]\nexpr = \"norm2sq(x) <= 4\"\n",
+    );
+    let rc = run(&con, "sdp").unwrap();
+    assert_eq!(rc.status, Status::Optimal, "{}", rc.message);
+    // The pure objective without the norm term: spectral_bundle takes it and agrees with sdp.
+    let single = gen.replace(" + norm2sq(x) / 10", "");
+    let rs = run(&single, "sdp").unwrap();
+    let rb = run(&single, "spectral_bundle").unwrap();
+    assert_eq!(rs.status, Status::Optimal, "{}", rs.message);
+    assert_eq!(rb.status, Status::Optimal, "{}", rb.message);
+    assert!(
+        (rs.objective - rb.objective).abs() <= 1e-6 * rs.objective.abs().max(1.0),
+        "{} vs {}",
+        rs.objective,
+        rb.objective
+    );
+}

@@ -51,6 +51,12 @@
 //! x (s·K(x) is bilinear; bisect on c with the constraint form instead), maximizing λ_max, and
 //! minimizing λ_min.
 //!
+//! **Constant M.** When M is constant data (M = LLᴴ ≻ 0) the function is not merely
+//! quasiconvex: λ_max(K(x), M) = λ_max(L⁻¹K(x)L⁻ᴴ) is convex for affine K(x), so it is
+//! recognized as an ordinary `lambda_max` (`lambda_min`) atom of the whitened argument
+//! ([`whiten`]) and takes every form the convex atoms take (sums, `<=` affine bounds, K affine,
+//! also `spectral_bundle`); none of the rules above applies to it.
+//!
 //! **The domain M(x) ≻ 0.** The functions are defined only where M(x) ≻ 0, an open set; the SDP
 //! adds its closure M(x) ⪰ 0 as an LMI whenever M depends on x and the inequality is not implied
 //! by the main LMI (it is implied in the positive objective case when K̃ ⪰ 0, since
@@ -210,6 +216,59 @@ pub fn is_diagonal(map: &AffineMap) -> bool {
 /// The n×n matrix of column-major entries.
 pub fn to_mat(v: &[C64], n: usize) -> Mat<C64> {
     Mat::from_fn(n, n, |i, j| v[i + j * n])
+}
+
+/// For a constant M = LLᴴ ≻ 0, the map x ↦ L⁻¹K(x)L⁻ᴴ, whose ordinary eigenvalues are the
+/// generalized eigenvalues of (K(x), M) (Golub & Van Loan, *Matrix Computations*, §8.7.2). Then
+/// λ_max(K(x), M) = λ_max(L⁻¹K(x)L⁻ᴴ) is **convex** in x (K affine), an ordinary `lambda_max`
+/// atom that may be summed with others, bounded, and solved by every eigenvalue method. Errors
+/// when M is not positive definite.
+pub fn whiten(t: &GenTerm) -> Result<AffineMap, String> {
+    use faer::linalg::triangular_solve::solve_lower_triangular_in_place;
+    let n = t.k.shape.rows();
+    let m = to_mat(&t.m.c0, n);
+    let llt = m.llt(faer::Side::Lower).map_err(|_| {
+        format!(
+            "the second argument of `{}` is constant and not positive definite",
+            t.name
+        )
+    })?;
+    let l = llt.L();
+    // C ↦ L⁻¹ C L⁻ᴴ for a Hermitian C: X = L⁻¹C, then L⁻¹Xᴴ = (X L⁻ᴴ)ᴴ = X L⁻ᴴ (Hermitian).
+    let transform = |c: &[C64]| -> Vec<C64> {
+        let mut x = to_mat(c, n);
+        solve_lower_triangular_in_place(l, x.as_mut(), faer::Par::Seq);
+        let mut y = x.adjoint().to_owned();
+        solve_lower_triangular_in_place(l, y.as_mut(), faer::Par::Seq);
+        (0..n * n)
+            .map(|e| {
+                let (i, j) = (e % n, e / n);
+                (y[(i, j)] + y[(j, i)].conj()) * 0.5
+            })
+            .collect()
+    };
+    let c0 = transform(&t.k.c0);
+    let mut coefs: std::collections::BTreeMap<usize, Vec<C64>> = Default::default();
+    for (e, row) in t.k.rows.iter().enumerate() {
+        for &(j, a) in row {
+            coefs
+                .entry(j)
+                .or_insert_with(|| vec![C64::new(0.0, 0.0); n * n])[e] += a;
+        }
+    }
+    let mut rows = vec![Vec::new(); n * n];
+    for (j, cj) in coefs {
+        for (e, v) in transform(&cj).into_iter().enumerate() {
+            if v != C64::new(0.0, 0.0) {
+                rows[e].push((j, v));
+            }
+        }
+    }
+    Ok(AffineMap {
+        shape: t.k.shape,
+        c0,
+        rows,
+    })
 }
 
 /// Extracts the affine maps of a `GenEigValue` node's two (Hermitian-part) arguments.

@@ -168,7 +168,7 @@ impl Rec<'_> {
         let name = atom_name(self.g, node);
         let concave = matches!(
             self.g.node(node).op,
-            Op::SpectralValue(Spectral::Smallest(_))
+            Op::SpectralValue(Spectral::Smallest(_)) | Op::GenEigValue(false)
         );
         let why = if concave {
             "is concave, so it may only be maximized or appear with a negative coefficient"
@@ -266,8 +266,26 @@ impl Rec<'_> {
                 Ok(())
             }
             Op::GenEigValue(max) => {
-                let t =
-                    generalized::term(self.g, node, c, *max, atom_name(self.g, node), self.coords)?;
+                let name = atom_name(self.g, node);
+                let t = generalized::term(self.g, node, c, *max, name.clone(), self.coords)?;
+                if generalized::is_constant(&t.m) {
+                    // Constant M: λ(K(x), M) = λ(L⁻¹K(x)L⁻ᴴ), an ordinary convex/concave atom.
+                    let sign = if *max { 1.0 } else { -1.0 };
+                    let eff = c * sign;
+                    if eff < 0.0 {
+                        return Err(self.convexity_error(node, c, constraint));
+                    }
+                    let arg = generalized::whiten(&t)?;
+                    out.atoms.push(Atom {
+                        kind: AtomKind::Largest(1),
+                        node,
+                        sign,
+                        coef: eff,
+                        arg: if sign < 0.0 { arg.scaled(-1.0) } else { arg },
+                        name,
+                    });
+                    return Ok(());
+                }
                 self.gen.borrow_mut().push(t);
                 Ok(())
             }

@@ -92,8 +92,9 @@ fn check_form(rec: &Recognized) -> Result<(usize, usize), String> {
     if let Some((name, place)) = rec.first_generalized() {
         let place = place.map_or("the objective".into(), |i| format!("constraint {}", i + 1));
         return Err(format!(
-            "`{name}` in {place} is a generalized eigenvalue, which this method does not take; \
-             use method = \"sdp\" (LMIs and the 1/t reparametrization, see docs/sdp.md)"
+            "`{name}` in {place} is a generalized eigenvalue with a variable second argument \
+             (quasiconvex, not convex), which this method does not take; use method = \"sdp\" \
+             (LMIs and the 1/t reparametrization, see docs/sdp.md)"
         ));
     }
     if let Some((i, _)) = rec.convex.first() {

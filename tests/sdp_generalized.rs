@@ -593,3 +593,20 @@ fn constant_metric_is_an_ordinary_convex_atom() {
         rb.objective
     );
 }
+
+/// Infima that are not attained: min λ_max(I, diag(x)) over x ≥ 1 approaches 0 as x → ∞
+/// (positive case, s = 1/λ unbounded above), and min λ_max(−I, diag(x)) over x ≤ 1 is −∞ as
+/// x → 0 (negative case, s* = 0). Both end `unbounded`, never `optimal`.
+#[test]
+fn unattained_infima_are_unbounded() {
+    for (k, con) in [("1.0", "x >= 1"), ("-1.0", "x <= 1")] {
+        let text = format!(
+            "[variables]\nx = {{ type = \"real\", shape = [2] }}\n[data]\n\
+             K = [[{k}, 0.0], [0.0, {k}]]\n[objective]\nminimize = \"lambda_max(K, diag(x))\"\n\
+             [[constraints]]\nexpr = \"{con}\"\n"
+        );
+        let r = run(&text, "sdp").unwrap();
+        assert_eq!(r.status, Status::Unbounded, "{k}: {}", r.message);
+        assert!(r.message.contains("1/"), "{}", r.message);
+    }
+}

@@ -610,3 +610,44 @@ fn unattained_infima_are_unbounded() {
         assert!(r.message.contains("1/"), "{}", r.message);
     }
 }
+
+/// K affine in x inside a constraint stays an LMI: min x₀ + x₁ s.t. λ_max(K + x₁E, M₀ + x₀I) ≤ 1
+/// against λ_max(K + x₁E − (M₀ + x₀I)) ≤ 0, with λ_max(K + x₁E, M(x*)) = 1 recomputed by faer.
+#[test]
+fn constraint_with_affine_first_argument() {
+    let e = vec![
+        vec![0.0, 1.0, 0.0],
+        vec![1.0, 0.0, 1.0],
+        vec![0.0, 1.0, 0.0],
+    ];
+    let m0 = vec![
+        vec![1.0, 0.2, 0.0],
+        vec![0.2, 1.0, 0.0],
+        vec![0.0, 0.0, 1.0],
+    ];
+    let body = |con: &str| {
+        format!(
+            "[variables]\nx = {{ type = \"real\", shape = [2] }}\n[data]\nK = {}\nE = {}\n\
+             M0 = {}\nI = {{ expr = \"eye(3)\" }}\n[objective]\nminimize = \"x[0] + x[1]\"\n\
+             [[constraints]]\nexpr = \"{con}\"\n[[constraints]]\nexpr = \"x[1] >= -1\"\n",
+            mat(&k3()),
+            mat(&e),
+            mat(&m0)
+        )
+    };
+    let gen = run(&body("lambda_max(K + x[1] * E, M0 + x[0] * I) <= 1"), "sdp").unwrap();
+    let lmi = run(
+        &body("lambda_max(K + x[1] * E - (M0 + x[0] * I)) <= 0"),
+        "sdp",
+    )
+    .unwrap();
+    assert_eq!(lmi.status, Status::Optimal, "{}", lmi.message);
+    assert_optimal(&gen, lmi.objective);
+    let x: Vec<f64> = gen.point.iter().map(|v| v.re).collect();
+    let k = Mat::from_fn(3, 3, |i, j| C64::new(k3()[i][j] + x[1] * e[i][j], 0.0));
+    let m = Mat::from_fn(3, 3, |i, j| {
+        C64::new(m0[i][j] + x[0] * f64::from(u8::from(i == j)), 0.0)
+    });
+    let eigs = faer_gen_eigs(&k, &m);
+    assert!((eigs[2] - 1.0).abs() < 1e-7, "{eigs:?}");
+}

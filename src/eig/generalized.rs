@@ -223,6 +223,25 @@ pub fn to_mat(v: &[C64], n: usize) -> Mat<C64> {
 /// λ_max(K(x), M) = λ_max(L⁻¹K(x)L⁻ᴴ) is **convex** in x (K affine), an ordinary `lambda_max`
 /// atom that may be summed with others, bounded, and solved by every eigenvalue method. Errors
 /// when M is not positive definite.
+///
+/// ```
+/// use wirtinger::eig::generalized::{term, whiten};
+/// use wirtinger::eig::affine::Coords;
+/// let p = wirtinger::io::parse_problem(r#"
+/// [variables]
+/// x = { type = "real", shape = [1] }
+/// [data]
+/// A = [[2.0, 0.0], [0.0, 6.0]]
+/// B = [[4.0, 0.0], [0.0, 9.0]]
+/// [objective]
+/// minimize = "lambda_max(x[0] * A, B)"
+/// "#, "p.toml".as_ref()).unwrap();
+/// let coords = Coords::new(&p.var_types());
+/// let t = term(&p.graph, p.objective, 1.0, true, "lambda_max(A, B)".into(), &coords).unwrap();
+/// // L = diag(2, 3): L⁻¹AL⁻ᴴ = diag(1/2, 2/3), the coefficient of x₀.
+/// let w = whiten(&t).unwrap();
+/// assert!((w.rows[0][0].1.re - 0.5).abs() < 1e-15 && (w.rows[3][0].1.re - 2.0 / 3.0).abs() < 1e-15);
+/// ```
 pub fn whiten(t: &GenTerm) -> Result<AffineMap, String> {
     use faer::linalg::triangular_solve::solve_lower_triangular_in_place;
     let n = t.k.shape.rows();
@@ -457,6 +476,28 @@ pub struct PointCheck {
 }
 
 /// Recomputes λ(K(x), M(x)) at x (real coordinates) with faer.
+///
+/// ```
+/// use wirtinger::eig::generalized::check_at;
+/// use wirtinger::eig::recognize::recognize;
+/// let p = wirtinger::io::parse_problem(r#"
+/// [variables]
+/// x = { type = "real", shape = [2] }
+/// [data]
+/// K = [[1.0, 0.0], [0.0, 3.0]]
+/// [objective]
+/// minimize = "lambda_max(K, diag(x))"
+/// [[constraints]]
+/// expr = "x >= 0"
+/// "#, "p.toml".as_ref()).unwrap();
+/// let rec = recognize(&p).unwrap();
+/// let term = &rec.quasi.as_ref().unwrap().term;
+/// // λ(diag(1, 3), diag(1, 2)) = {1, 3/2}.
+/// let c = check_at(term, &[1.0, 2.0]);
+/// assert!(c.m_positive_definite && (c.lambda - 1.5).abs() < 1e-15);
+/// // diag(1, 0) is singular: no λ.
+/// assert!(!check_at(term, &[1.0, 0.0]).m_positive_definite);
+/// ```
 pub fn check_at(t: &GenTerm, x: &[f64]) -> PointCheck {
     let n = t.k.shape.rows();
     let k = to_mat(&t.k.eval(x), n);

@@ -14,6 +14,13 @@
 //!   (a nonnegative cone); or, for scalar sides, convex `<=` affine, i.e. the difference
 //!   (larger-side minus smaller-side, negated) decomposes as above.
 //!
+//! - generalized eigenvalues λ(K, M) ([`super::generalized`]): with M constant, an ordinary
+//!   λ_max/λ_min atom of the whitened argument L⁻¹K(x)L⁻ᴴ (so every rule above applies); with
+//!   M = M(x), quasiconvex/quasiconcave, so only alone — the whole objective (minimize λ_max,
+//!   maximize λ_min, K constant; [`Recognized::quasi`]) or a constraint `λ_max ≤ c`,
+//!   `λ_min ≥ c` with c constant ([`Recognized::generalized`]), each up to a positive factor and
+//!   a constant.
+//!
 //! A violation names the offending atom and where it is (the objective, or constraint i with
 //! its span in the problem file).
 

@@ -359,9 +359,49 @@ fn photonic_band_edge_certificate_has_rank_two() {
     let r = solve(&p, &SolveOptions::default()).unwrap();
     let want = 256.0 * (std::f64::consts::PI / 16.0).sin().powi(2) / 5.5;
     assert_optimal(&r, want);
-    let d = &r.sdp.unwrap().certificate.unwrap().generalized[0];
+    let d = &r
+        .sdp
+        .as_ref()
+        .unwrap()
+        .certificate
+        .as_ref()
+        .unwrap()
+        .generalized[0];
     assert_eq!(d.active_multiplicity, 2);
     assert_eq!(d.rank, 2);
+    // The identities, recomputed here from the returned Ẑ: ⟨M(x*), Ẑ⟩ = 1, ⟨K, Ẑ⟩ = λ*, and the
+    // rank-2 Ẑ lives on the eigenspace of the two band-edge Bloch waves: KẐ = λ_min(K)·Ẑ.
+    let n = 8;
+    let z = d.z.as_ref().expect("normalized");
+    let mut dm = vec![vec![0.0; n]; n];
+    for i in 0..n {
+        dm[i][i] = -1.0;
+        if i + 1 < n {
+            dm[i][i + 1] = 1.0;
+        }
+    }
+    dm[n - 1][0] = -1.0;
+    let k = |i: usize, j: usize| -> f64 { 64.0 * (0..n).map(|r| dm[r][i] * dm[r][j]).sum::<f64>() };
+    let x: Vec<f64> = r.point.iter().map(|v| v.re).collect();
+    let m_z: f64 = (0..n)
+        .map(|i| (1.0 + 0.12 * x[i]) * z[i * (n + 1)].re)
+        .sum();
+    let k_z: f64 = (0..n)
+        .flat_map(|i| (0..n).map(move |j| (i, j)))
+        .map(|(i, j)| k(i, j) * z[i + j * n].re)
+        .sum();
+    assert!((m_z - 1.0).abs() < 1e-7, "{m_z}");
+    assert!((k_z - want).abs() < 1e-7 * want, "{k_z} vs {want}");
+    let lk = 256.0 * (std::f64::consts::PI / 16.0).sin().powi(2);
+    for i in 0..n {
+        for j in 0..n {
+            let kz: f64 = (0..n).map(|l| k(i, l) * z[l + j * n].re).sum();
+            assert!(
+                (kz - lk * z[i + j * n].re).abs() < 1e-5,
+                "KẐ ≠ λ_min(K)Ẑ at ({i}, {j})"
+            );
+        }
+    }
 }
 
 fn rejected(text: &str, method: &str, needles: &[&str]) {

@@ -691,3 +691,31 @@ fn constraint_with_affine_first_argument() {
     let eigs = faer_gen_eigs(&k, &m);
     assert!((eigs[2] - 1.0).abs() < 1e-7, "{eigs:?}");
 }
+
+/// The result file of `wirtinger solve` carries the generalized certificate.
+#[test]
+fn result_file_has_the_generalized_certificate() {
+    let dir = std::env::temp_dir().join(format!("wirtinger-geneig-json-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("r.json");
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/problems/photonic_band_edge.toml"
+    );
+    let st = Command::new(env!("CARGO_BIN_EXE_wirtinger"))
+        .args(["solve", file, "--quiet", "--output", out.to_str().unwrap()])
+        .status()
+        .unwrap();
+    assert_eq!(st.code(), Some(0));
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(v["status"], "optimal");
+    let g = &v["certificate"]["generalized"][0];
+    assert_eq!(g["rank"], 2);
+    assert_eq!(g["active_multiplicity"], 2);
+    assert!(g["m_min_eigenvalue"].as_f64().unwrap() > 1.0);
+    assert!(g["term"]
+        .as_str()
+        .unwrap()
+        .contains("lambda_min(A, B) in the objective"));
+}

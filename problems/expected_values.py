@@ -518,6 +518,43 @@ def cp_decomposition():
     return 0.0
 
 
+def photonic_band_edge():
+    """λ_min(K)/ε̄ = (4N²sin²(π/(2N)))/(1 + 12·3/8) for the Bloch Laplacian K = DᴴD/h² at k = π:
+    the uniform x attains it (M = ε̄I), and the rank-2 Z = ½(v₀v₀ᴴ + v₋₁v₋₁ᴴ) of the two band-edge
+    Bloch waves (Z_ii = 1/N) bounds λ_min(K, M(x)) ≤ ⟨K, Z⟩/⟨M(x), Z⟩ = λ_min(K)/ε̄ at every x
+    with Σx = 300 (percentages; checked at random feasible x, each against its own generalized
+    eigenvalues)."""
+    N, k = 8, math.pi
+    D = -np.eye(N, dtype=complex) + np.eye(N, k=1)
+    D[N - 1, 0] = np.exp(1j * k)
+    K = N**2 * D.conj().T @ D
+    assert np.allclose(K.imag, 0)
+    value = 4 * N**2 * math.sin(k / (2 * N)) ** 2 / (1 + 0.12 * 300 / 8)
+
+    def lam_min(x):
+        M = np.diag(1 + 0.12 * x)
+        L = np.linalg.cholesky(M)
+        Li = np.linalg.inv(L)
+        return np.linalg.eigvalsh(Li @ K @ Li.conj().T)[0]
+
+    assert abs(lam_min(np.full(N, 37.5)) - value) <= 1e-13 * value
+    j = np.arange(N)
+    v = [np.exp(1j * (k + 2 * math.pi * m) / N * j) / math.sqrt(N) for m in (0, -1)]
+    for u in v:
+        assert np.allclose(K @ u, 4 * N**2 * math.sin(k / (2 * N)) ** 2 * u)
+    Z = 0.5 * sum(np.outer(u, u.conj()) for u in v)
+    assert np.allclose(np.diag(Z).real, 1 / N)
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        x = rng.dirichlet(np.ones(N)) * 300
+        if x.max() > 100:
+            continue
+        bound = np.trace(K @ Z).real / np.trace(np.diag(1 + 0.12 * x) @ Z).real
+        assert abs(bound - value) <= 1e-12 * value
+        assert lam_min(x) <= value * (1 + 1e-12)
+    return value
+
+
 PROBLEMS = {
     "mvdr_beamformer.toml": mvdr_beamformer,
     "fir_design.toml": fir_design,
@@ -540,6 +577,7 @@ PROBLEMS = {
     "nuclear_norm_prox.toml": nuclear_norm_prox,
     "phase_retrieval_cdp.toml": phase_retrieval_cdp,
     "cp_decomposition.toml": cp_decomposition,
+    "photonic_band_edge.toml": photonic_band_edge,
 }
 
 

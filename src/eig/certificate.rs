@@ -29,6 +29,14 @@
 //!   ∂(constraint)/∂xⱼ = 0. For min λ_max(A₀ + Σ xᵢAᵢ) + cᵀx this is tr Ẑ = 1, Ẑ ⪰ 0,
 //!   ⟨Aᵢ, Ẑ⟩ + cᵢ = 0.
 //!
+//! - **Generalized eigenvalues** ([`super::generalized`]): for the objective's main LMI with
+//!   dual Z: Z ⪰ 0, ⟨K, Z⟩ = ±1 (stationarity in s), and Ẑ = Z/|s*| with ⟨M(x*), Ẑ⟩ = 1 and
+//!   ⟨K, Ẑ⟩ = λ(K, M(x*)) (Ẑ attains the generalized Rayleigh quotient; rank ≤ multiplicity of
+//!   the active generalized eigenvalue); for a constraint's LMI L(x) = cM − K (or K − cM):
+//!   Z ⪰ 0, ⟨L(x*), Z⟩ = 0, multiplier μ = ⟨M(x*), Z⟩ of the scalar constraint and, when
+//!   μ > 0, Ẑ = Z/μ with ⟨K(x*), Ẑ⟩ = λ(K, M(x*)); for a domain LMI M(x) ⪰ 0 with dual W:
+//!   ⟨M(x*), W⟩ = 0. Each LMI contributes −⟨Gⱼ, Z⟩ to the stationarity of coordinate j.
+//!
 //! **Tolerances.** The rank counts eigenvalues of Ẑ above [`RANK_TOL`] times its largest one;
 //! the multiplicity counts eigenvalues of G(x*) within [`MULTIPLICITY_TOL`]·max(1, |λ_k|) of
 //! λ_k. Interior-point duals are only ε-complementary (Clarabel stops at gap ~ tol), so the
@@ -36,7 +44,8 @@
 //! tol = 1e-9 they sit far below 1e-6.
 
 use super::affine::AffineMap;
-use super::conic::Conic;
+use super::conic::{Conic, LmiRows};
+use super::generalized::{check_at, objective_lmi, SignCase};
 use super::recognize::{Atom, AtomKind, ConvexExpr, Linear, Recognized};
 use super::spectrum::{eigenvalues_desc, Place};
 use num_complex::Complex64 as C64;
@@ -100,6 +109,35 @@ pub struct AtomDual {
     pub identities: Vec<Identity>,
 }
 
+/// The dual of a generalized eigenvalue term's LMI (see the module documentation).
+#[derive(Clone, Debug, PartialEq)]
+pub struct GenDual {
+    /// e.g. `lambda_min(A, B) in the objective`.
+    pub label: String,
+    /// Where the term is.
+    pub place: Place,
+    /// Whether the LMI was embedded real (complex K or M).
+    pub embedded: bool,
+    /// Size n.
+    pub n: usize,
+    /// The dual matrix Z of the main LMI (Hermitian, column-major n×n).
+    pub z_raw: Vec<C64>,
+    /// The normalized dual Ẑ (None when the constraint is inactive).
+    pub z: Option<Vec<C64>>,
+    /// Eigenvalues of Ẑ (of Z when inactive), descending.
+    pub z_eigenvalues: Vec<f64>,
+    /// Numerical rank (see [`RANK_TOL`]).
+    pub rank: usize,
+    /// Generalized eigenvalues of (K, M(x*)), descending, recomputed with faer.
+    pub values: Vec<f64>,
+    /// Multiplicity of the active generalized eigenvalue (λ_max or λ_min).
+    pub active_multiplicity: usize,
+    /// Smallest eigenvalue of M(x*).
+    pub m_min_eigenvalue: f64,
+    /// The checked identities.
+    pub identities: Vec<Identity>,
+}
+
 /// The whole certificate.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Certificate {
@@ -120,6 +158,8 @@ pub struct Certificate {
     pub stationarity_residual: f64,
     /// Largest residual of all identities and the stationarity.
     pub max_residual: f64,
+    /// One entry per generalized eigenvalue term.
+    pub generalized: Vec<GenDual>,
 }
 
 fn herm_from_svec(z: &[f64], p: usize) -> Vec<f64> {
@@ -264,6 +304,33 @@ fn norm_rows_contribution(
     }
 }
 
+/// The Hermitian dual matrix of an LMI's rows.
+fn lmi_dual(z: &[f64], r: &LmiRows) -> Vec<C64> {
+    let n = r.n;
+    let zb = z.get(r.rows.clone()).unwrap_or(&[]);
+    if r.diagonal {
+        let mut out = vec![C64::new(0.0, 0.0); n * n];
+        for (i, v) in zb.iter().enumerate().take(n) {
+            out[i * (n + 1)] = C64::new(*v, 0.0);
+        }
+        return out;
+    }
+    let p = if r.embedded { 2 * n } else { n };
+    if zb.len() != p * (p + 1) / 2 {
+        return vec![C64::new(0.0, 0.0); n * n];
+    }
+    hermitian_dual(&herm_from_svec(zb, p), p, r.embedded)
+}
+
+fn herm_eigs_desc(z: &[C64], n: usize) -> Vec<f64> {
+    eigenvalues_desc(&faer::Mat::from_fn(n, n, |i, j| z[i + j * n])).unwrap_or_default()
+}
+
+fn multiplicity(values: &[f64], active: f64) -> usize {
+    let tol = MULTIPLICITY_TOL * 1f64.max(active.abs());
+    values.iter().filter(|v| (*v - active).abs() <= tol).count()
+}
+
 struct Ctx<'a> {
     ncoords: usize,
     x: &'a [f64],
@@ -271,6 +338,7 @@ struct Ctx<'a> {
     stat: Vec<f64>,
     scale: Vec<f64>,
     duals: Vec<AtomDual>,
+    gen_duals: Vec<GenDual>,
 }
 
 impl Ctx<'_> {
@@ -427,6 +495,154 @@ impl Ctx<'_> {
         });
     }
 
+    /// −⟨Gⱼ, Z⟩ for every coordinate j of an LMI G(y) ⪰ 0 with dual Z.
+    fn lmi_stationarity(&mut self, g: &AffineMap, z: &[C64]) {
+        for (e, row) in g.rows.iter().enumerate() {
+            for &(j, a) in row {
+                if j < self.ncoords {
+                    let v = -(a.conj() * z[e]).re;
+                    self.stat[j] += v;
+                    self.scale[j] += v.abs();
+                }
+            }
+        }
+    }
+
+    /// The domain LMI M(x) ⪰ 0: stationarity and ⟨M(x*), W⟩ = 0.
+    fn domain(&mut self, m: &AffineMap, rows: Option<&LmiRows>, ids: &mut Vec<Identity>) {
+        let Some(r) = rows else { return };
+        let w = lmi_dual(self.z, r);
+        self.lmi_stationarity(m, &w);
+        ids.push(ident(
+            "⟨M(x*), W⟩ = 0 (dual W of M(x) ⪰ 0)".into(),
+            inner(&m.eval(self.x), &w),
+            0.0,
+        ));
+    }
+
+    fn generalized(&mut self, rec: &Recognized, conic: &Conic, y: &[f64]) -> Vec<(usize, f64)> {
+        let mut multipliers = Vec::new();
+        if let (Some(q), Some(rows)) = (&rec.quasi, &conic.quasi) {
+            let g = objective_lmi(q, rows.s);
+            let z = lmi_dual(self.z, &rows.main);
+            self.lmi_stationarity(&g, &z);
+            let n = rows.main.n;
+            let s = y.get(rows.s).copied().unwrap_or(f64::NAN);
+            let pc = check_at(&q.term, self.x);
+            let k_user: Vec<C64> = q.k_tilde.iter().map(|v| v * q.sign).collect();
+            let mx = q.term.m.eval(self.x);
+            let zn: Vec<C64> = z.iter().map(|v| v / s.abs()).collect();
+            let z_eigs = herm_eigs_desc(&zn, n);
+            let ds = match q.case {
+                SignCase::Positive => q.sign,
+                SignCase::Negative => -q.sign,
+            };
+            let mut ids = vec![
+                bound(
+                    "λ_min(Z) ≥ 0".into(),
+                    z_eigs.last().copied().unwrap_or(0.0),
+                    0.0,
+                    false,
+                ),
+                ident(
+                    format!("⟨K, Z⟩ = {ds} (stationarity in s = 1/λ)"),
+                    inner(&k_user, &z),
+                    ds,
+                ),
+                ident("⟨M(x*), Z/|s*|⟩ = 1".into(), inner(&mx, &zn), 1.0),
+                ident(
+                    "⟨K, Z/|s*|⟩ = λ(K, M(x*))".into(),
+                    inner(&k_user, &zn),
+                    pc.lambda,
+                ),
+            ];
+            self.domain(&q.term.m, rows.domain.as_ref(), &mut ids);
+            self.gen_dual(
+                format!("{} in the objective", q.term.name),
+                Place::Objective,
+                &rows.main,
+                z,
+                Some(zn),
+                z_eigs,
+                &pc,
+                ids,
+            );
+        }
+        for ((i, gc), rows) in rec.generalized.iter().zip(&conic.generalized_rows) {
+            let z = lmi_dual(self.z, &rows.main);
+            self.lmi_stationarity(&gc.lmi, &z);
+            let n = rows.main.n;
+            let pc = check_at(&gc.term, self.x);
+            let mx = gc.term.m.eval(self.x);
+            let mu = inner(&mx, &z);
+            multipliers.push((*i, mu));
+            let active = mu > INACTIVE_WEIGHT;
+            let zn: Option<Vec<C64>> = active.then(|| z.iter().map(|v| v / mu).collect());
+            let z_eigs = herm_eigs_desc(zn.as_ref().unwrap_or(&z), n);
+            let mut ids = vec![
+                bound(
+                    "λ_min(Z) ≥ 0".into(),
+                    z_eigs.last().copied().unwrap_or(0.0),
+                    0.0,
+                    false,
+                ),
+                ident(
+                    "⟨L(x*), Z⟩ = 0 (complementarity)".into(),
+                    inner(&gc.lmi.eval(self.x), &z),
+                    0.0,
+                ),
+            ];
+            if let Some(zn) = &zn {
+                ids.push(ident(
+                    "⟨K(x*), Z/μ⟩ = λ(K, M(x*))".into(),
+                    inner(&gc.term.k.eval(self.x), zn),
+                    pc.lambda,
+                ));
+            }
+            self.domain(&gc.term.m, rows.domain.as_ref(), &mut ids);
+            self.gen_dual(
+                format!("{} in constraint {}", gc.term.name, i + 1),
+                Place::Constraint(*i),
+                &rows.main,
+                z,
+                zn,
+                z_eigs,
+                &pc,
+                ids,
+            );
+        }
+        multipliers
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn gen_dual(
+        &mut self,
+        label: String,
+        place: Place,
+        rows: &LmiRows,
+        z_raw: Vec<C64>,
+        z: Option<Vec<C64>>,
+        z_eigenvalues: Vec<f64>,
+        pc: &super::generalized::PointCheck,
+        identities: Vec<Identity>,
+    ) {
+        let rank = rank(&z_eigenvalues);
+        self.gen_duals.push(GenDual {
+            label,
+            place,
+            embedded: rows.embedded,
+            n: rows.n,
+            z_raw,
+            z,
+            z_eigenvalues,
+            rank,
+            values: pc.values.clone(),
+            active_multiplicity: multiplicity(&pc.values, pc.lambda),
+            m_min_eigenvalue: pc.m_min,
+            identities,
+        });
+    }
+
     fn expr(&mut self, e: &ConvexExpr, rows: &[Range<usize>], weight: f64, place: Place) {
         for (j, &l) in e.lin.iter().enumerate() {
             self.stat[j] += weight * l;
@@ -449,6 +665,7 @@ pub fn certificate(rec: &Recognized, conic: &Conic, y: &[f64], z: &[f64]) -> Cer
         stat: vec![0.0; ncoords],
         scale: vec![0.0; ncoords],
         duals: Vec::new(),
+        gen_duals: Vec::new(),
     };
     cx.expr(&rec.objective, &conic.objective_rows, 1.0, Place::Objective);
     let zr = |r: Option<usize>| r.and_then(|r| z.get(r).copied()).unwrap_or(0.0);
@@ -484,6 +701,9 @@ pub fn certificate(rec: &Recognized, conic: &Conic, y: &[f64], z: &[f64]) -> Cer
         cx.expr(e, rows, mu, Place::Constraint(*ci));
         multipliers.push((*ci, vec![C64::new(mu, 0.0)]));
     }
+    for (ci, mu) in cx.generalized(rec, conic, y) {
+        multipliers.push((ci, vec![C64::new(mu, 0.0)]));
+    }
     multipliers.sort_by_key(|m| m.0);
     let stationarity_residual = cx
         .stat
@@ -495,6 +715,11 @@ pub fn certificate(rec: &Recognized, conic: &Conic, y: &[f64], z: &[f64]) -> Cer
         .duals
         .iter()
         .flat_map(|d| d.identities.iter().map(|i| i.residual))
+        .chain(
+            cx.gen_duals
+                .iter()
+                .flat_map(|d| d.identities.iter().map(|i| i.residual)),
+        )
         .fold(stationarity_residual, f64::max);
     Certificate {
         rank_tol: RANK_TOL,
@@ -504,6 +729,7 @@ pub fn certificate(rec: &Recognized, conic: &Conic, y: &[f64], z: &[f64]) -> Cer
         stationarity: cx.stat,
         stationarity_residual,
         max_residual,
+        generalized: cx.gen_duals,
     }
 }
 
@@ -573,13 +799,51 @@ impl Certificate {
                 json!({ "constraint": i + 1, "values": vals })
             })
             .collect();
-        json!({
+        let ids = |v: &[Identity]| -> Vec<Value> {
+            v.iter()
+                .map(|i| {
+                    json!({
+                        "identity": i.name,
+                        "value": num(i.value),
+                        "expected": num(i.expected),
+                        "residual": num(i.residual),
+                    })
+                })
+                .collect()
+        };
+        let generalized: Vec<Value> = self
+            .generalized
+            .iter()
+            .map(|d| {
+                let z = d.z.as_ref().unwrap_or(&d.z_raw);
+                json!({
+                    "term": d.label,
+                    "embedded": d.embedded,
+                    "size": d.n,
+                    "normalized": d.z.is_some(),
+                    "z": matrix_json(z, d.n, d.embedded),
+                    "z_eigenvalues": d.z_eigenvalues.iter().map(|&v| num(v)).collect::<Vec<_>>(),
+                    "rank": d.rank,
+                    "generalized_eigenvalues": d.values.iter().map(|&v| num(v)).collect::<Vec<_>>(),
+                    "active_multiplicity": d.active_multiplicity,
+                    "m_min_eigenvalue": num(d.m_min_eigenvalue),
+                    "identities": ids(&d.identities),
+                })
+            })
+            .collect();
+        let mut out = json!({
             "rank_tol": self.rank_tol,
             "multiplicity_tol": self.multiplicity_tol,
             "stationarity_residual": num(self.stationarity_residual),
             "max_residual": num(self.max_residual),
             "duals": duals,
             "multipliers": multipliers,
-        })
+        });
+        if !generalized.is_empty() {
+            if let Some(m) = out.as_object_mut() {
+                m.insert("generalized".into(), Value::Array(generalized));
+            }
+        }
+        out
     }
 }

@@ -20,11 +20,17 @@
 //! - **‖a‖₂ ≤ t** ⟺ (t, Re a, Im a) ∈ SOC; **Σ|aᵢ|** with tᵢ ≥ |aᵢ| (two linear inequalities for
 //!   real aᵢ, SOC(3) for complex); **‖a‖² ≤ t** ⟺ (t + 1, t − 1, 2 Re a, 2 Im a) ∈ SOC.
 //! - linear constraints: zero cone for `==` (real and imaginary parts), nonnegative for `<=`.
+//! - **generalized eigenvalues** ([`super::generalized`]): a constraint λ_max(K, M) ≤ c is the
+//!   LMI cM(x) − K(x) ⪰ 0; the objective min c·λ_max(K̃, M(x)) + d is max s over
+//!   M(x) − sK̃ ⪰ 0 (or sK̃ − M(x) ⪰ 0), with objective −s, and the domain LMI M(x) ⪰ 0 where
+//!   needed. An LMI whose matrix is diagonal for every x is n nonnegative rows instead of a PSD
+//!   block (a diagonal matrix is PSD iff its diagonal is nonnegative).
 //!
 //! Clarabel's `PSDTriangleConeT(n)` holds svec(S): the upper triangle column by column,
 //! off-diagonals times √2, so that ⟨svec X, svec Y⟩ = tr XY.
 
 use super::affine::AffineMap;
+use super::generalized::{is_diagonal, objective_lmi};
 use super::recognize::{AtomKind, ConvexExpr, Linear, Recognized};
 use clarabel::algebra::CscMatrix;
 use clarabel::solver::SupportedConeT;
@@ -88,6 +94,43 @@ pub struct Conic {
     pub linear_rows: Vec<Vec<(Option<usize>, Option<usize>)>>,
     /// Row of each convex constraint's inequality `bound ≤ 0`, in `Recognized::convex` order.
     pub convex_rows: Vec<Option<usize>>,
+    /// The generalized eigenvalue objective's rows (`Recognized::quasi`).
+    pub quasi: Option<QuasiRows>,
+    /// The rows of each generalized eigenvalue constraint, in `Recognized::generalized` order.
+    pub generalized_rows: Vec<GenRows>,
+}
+
+/// The rows of one LMI G(y) ⪰ 0 of a Hermitian n×n map.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LmiRows {
+    /// Rows of `a`, `b` and the dual z.
+    pub rows: std::ops::Range<usize>,
+    /// Size n of the Hermitian matrix.
+    pub n: usize,
+    /// Whether it is the real embedding of a complex map (a PSD block of size 2n).
+    pub embedded: bool,
+    /// Whether the map is diagonal (n nonnegative rows, the diagonal, instead of a PSD block).
+    pub diagonal: bool,
+}
+
+/// Where the generalized eigenvalue objective lives in the conic program.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QuasiRows {
+    /// Index of s = 1/λ in y.
+    pub s: usize,
+    /// The main LMI ([`super::generalized::objective_lmi`]).
+    pub main: LmiRows,
+    /// The domain LMI M(x) ⪰ 0, when present.
+    pub domain: Option<LmiRows>,
+}
+
+/// Where a generalized eigenvalue constraint lives in the conic program.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GenRows {
+    /// The LMI c·M − K ⪰ 0 (or K − c·M ⪰ 0).
+    pub main: LmiRows,
+    /// The domain LMI M(x) ⪰ 0, when present.
+    pub domain: Option<LmiRows>,
 }
 
 struct Builder {
@@ -200,6 +243,31 @@ impl Builder {
             }
         }
         self.block(SupportedConeT::PSDTriangleConeT(p), rows);
+    }
+    /// G(y) ⪰ 0 for a Hermitian affine map G over y: a PSD block (real embedding when
+    /// complex), or the nonnegative diagonal when G is diagonal.
+    fn lmi(&mut self, g: &AffineMap) -> LmiRows {
+        let start = self.rows.len();
+        let n = g.shape.rows();
+        if is_diagonal(g) {
+            let rows = (0..n).map(|i| entry(g, i * (n + 1), false, 1.0)).collect();
+            self.block(SupportedConeT::NonnegativeConeT(n), rows);
+            return LmiRows {
+                rows: start..self.rows.len(),
+                n,
+                embedded: false,
+                diagonal: true,
+            };
+        }
+        let s = SymMap::new(g);
+        let p = s.size();
+        self.psd(p, |r, c| s.at(r, c, 1.0));
+        LmiRows {
+            rows: start..self.rows.len(),
+            n,
+            embedded: s.mult == 2,
+            diagonal: false,
+        }
     }
     /// An expression in y bounding the atom from above, exact at the optimum.
     fn epigraph(&mut self, kind: &AtomKind, arg: &AffineMap) -> Lin {
@@ -362,7 +430,23 @@ pub fn build(rec: &Recognized) -> Conic {
         cones: Vec::new(),
         max_psd: 0,
     };
-    let (obj, objective_bounds, objective_rows) = b.convex(&rec.objective);
+    let (mut obj, objective_bounds, objective_rows) = b.convex(&rec.objective);
+    let quasi = rec.quasi.as_ref().map(|qo| {
+        // max s ⟺ min −s; the constant d is applied when the result is read back.
+        let s = b.var();
+        obj = Lin::var(s, -1.0);
+        let main = b.lmi(&objective_lmi(qo, s));
+        let domain = qo.domain.then(|| b.lmi(&qo.term.m));
+        QuasiRows { s, main, domain }
+    });
+    let generalized_rows = rec
+        .generalized
+        .iter()
+        .map(|(_, gc)| GenRows {
+            main: b.lmi(&gc.lmi),
+            domain: gc.domain.then(|| b.lmi(&gc.term.m)),
+        })
+        .collect();
     // Rows tagged with where they go: (linear constraint, entry, imaginary part) or
     // (usize::MAX, convex constraint, false).
     let mut zero: Vec<(Lin, (usize, usize, bool))> = Vec::new();
@@ -476,6 +560,8 @@ pub fn build(rec: &Recognized) -> Conic {
         constraint_rows,
         linear_rows,
         convex_rows,
+        quasi,
+        generalized_rows,
     }
 }
 
@@ -493,6 +579,25 @@ pub fn largest_psd_block(rec: &Recognized) -> usize {
             if s.size() > 1 {
                 m = m.max(s.size());
             }
+        }
+    }
+    let mut lmi = |g: &AffineMap| {
+        let s = SymMap::new(g);
+        if !is_diagonal(g) && s.size() > 1 {
+            m = m.max(s.size());
+        }
+    };
+    if let Some(q) = &rec.quasi {
+        // The main LMI has M's pattern plus K̃'s (size and complexity of either).
+        lmi(&objective_lmi(q, rec.coords.len()));
+        if q.domain {
+            lmi(&q.term.m);
+        }
+    }
+    for (_, c) in &rec.generalized {
+        lmi(&c.lmi);
+        if c.domain {
+            lmi(&c.term.m);
         }
     }
     m

@@ -3,6 +3,8 @@
 //! - [`affine`]: affine maps x ↦ A₀ + Σ xⱼAⱼ of graph nodes over the real coordinates, by exact
 //!   linearization and a checked affinity test;
 //! - [`recognize`]: the disciplined-convex check (which problems are SDP-representable);
+//! - [`generalized`]: generalized eigenvalues λ(K, M(x)) (quasiconvex) as LMIs and through
+//!   the 1/t reparametrization;
 //! - [`conic`]: the conic program (epigraphs, LMIs, Hermitian → real embedding, SOCs);
 //! - [`sdp`]: the Clarabel run, settings and status mapping;
 //! - [`verify`]: every atom recomputed at x*, never `optimal` without it;
@@ -21,6 +23,7 @@ pub mod affine;
 pub mod bundle;
 pub mod certificate;
 pub mod conic;
+pub mod generalized;
 pub mod lanczos;
 pub mod nonsmooth;
 pub mod recognize;

@@ -14,15 +14,24 @@
 //!   (a nonnegative cone); or, for scalar sides, convex `<=` affine, i.e. the difference
 //!   (larger-side minus smaller-side, negated) decomposes as above.
 //!
+//! - generalized eigenvalues λ(K, M) ([`super::generalized`]): with M constant, an ordinary
+//!   λ_max/λ_min atom of the whitened argument L⁻¹K(x)L⁻ᴴ (so every rule above applies); with
+//!   M = M(x), quasiconvex/quasiconcave, so only alone — the whole objective (minimize λ_max,
+//!   maximize λ_min, K constant; [`Recognized::quasi`]) or a constraint `λ_max ≤ c`,
+//!   `λ_min ≥ c` with c constant ([`Recognized::generalized`]), each up to a positive factor and
+//!   a constant.
+//!
 //! A violation names the offending atom and where it is (the objective, or constraint i with
 //! its span in the problem file).
 
 use super::affine::{affine_map, AffineMap, Coords};
+use super::generalized::{self, GenConstraint, GenTerm, QuasiObjective};
 use crate::cr::{Graph, NodeId, Op, Spectral, Trans, Unary};
 use crate::expr::BinOp;
 use crate::model::{Problem, Sense};
 use crate::Diagnostic;
 use num_complex::Complex64 as C64;
+use std::cell::RefCell;
 
 /// A convex atom φ(A(x)) with its argument's affine map.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -88,6 +97,27 @@ pub struct Recognized {
     pub linear: Vec<(usize, Linear)>,
     /// Convex scalar constraints expr ≤ 0, with their index.
     pub convex: Vec<(usize, ConvexExpr)>,
+    /// The objective when it is a generalized eigenvalue (see [`super::generalized`]); then
+    /// [`Self::objective`] holds only its constant d (no atoms, no linear part).
+    pub quasi: Option<QuasiObjective>,
+    /// Constraints λ_max(K, M) ≤ c and λ_min(K, M) ≥ c (LMIs), with their index.
+    pub generalized: Vec<(usize, GenConstraint)>,
+}
+
+impl Recognized {
+    /// Whether the problem has a generalized eigenvalue term (objective or constraint).
+    pub fn has_generalized(&self) -> bool {
+        self.quasi.is_some() || !self.generalized.is_empty()
+    }
+    /// The first generalized eigenvalue term and where it is (for messages).
+    pub fn first_generalized(&self) -> Option<(String, Option<usize>)> {
+        if let Some(q) = &self.quasi {
+            return Some((q.term.name.clone(), None));
+        }
+        self.generalized
+            .first()
+            .map(|(i, c)| (c.term.name.clone(), Some(*i)))
+    }
 }
 
 /// The name of the atom at `node`, for messages.
@@ -129,6 +159,8 @@ struct Rec<'a> {
     g: &'a Graph,
     coords: &'a Coords,
     sense_max: bool,
+    /// Generalized eigenvalue terms met by [`Rec::terms`], taken out by [`recognize`].
+    gen: RefCell<Vec<GenTerm>>,
 }
 
 fn real_scalar_const(g: &Graph, id: NodeId) -> Option<f64> {
@@ -143,7 +175,7 @@ impl Rec<'_> {
         let name = atom_name(self.g, node);
         let concave = matches!(
             self.g.node(node).op,
-            Op::SpectralValue(Spectral::Smallest(_))
+            Op::SpectralValue(Spectral::Smallest(_)) | Op::GenEigValue(false)
         );
         let why = if concave {
             "is concave, so it may only be maximized or appear with a negative coefficient"
@@ -240,10 +272,30 @@ impl Rec<'_> {
                 out.atoms.push(atom(kind, arg, sign, eff)?);
                 Ok(())
             }
-            Op::GenEigValue(_) => Err(format!(
-                "`{}` (a generalized eigenvalue) is not SDP-representable by this path",
-                atom_name(self.g, node)
-            )),
+            Op::GenEigValue(max) => {
+                let name = atom_name(self.g, node);
+                let t = generalized::term(self.g, node, c, *max, name.clone(), self.coords)?;
+                if generalized::is_constant(&t.m) {
+                    // Constant M: λ(K(x), M) = λ(L⁻¹K(x)L⁻ᴴ), an ordinary convex/concave atom.
+                    let sign = if *max { 1.0 } else { -1.0 };
+                    let eff = c * sign;
+                    if eff < 0.0 {
+                        return Err(self.convexity_error(node, c, constraint));
+                    }
+                    let arg = generalized::whiten(&t)?;
+                    out.atoms.push(Atom {
+                        kind: AtomKind::Largest(1),
+                        node,
+                        sign,
+                        coef: eff,
+                        arg: if sign < 0.0 { arg.scaled(-1.0) } else { arg },
+                        name,
+                    });
+                    return Ok(());
+                }
+                self.gen.borrow_mut().push(t);
+                Ok(())
+            }
             Op::Norm2 | Op::Unary(Unary::Abs) | Op::Unary(Unary::Abs2)
                 if n.ty.shape.is_scalar() || matches!(n.op, Op::Norm2) =>
             {
@@ -359,7 +411,9 @@ fn located(msg: String, problem: &Problem, index: Option<usize>) -> Diagnostic {
     .with_note(
         "the sdp method takes nonnegative combinations of lambda_max, sum_largest, sigma_max, \
          norm_nuc, norm2, norm1 and norm2sq (and negative ones of lambda_min, sum_smallest) of \
-         affine arguments, plus affine terms; constraints affine ==, <=, >= or convex <= affine",
+         affine arguments, plus affine terms; constraints affine ==, <=, >= or convex <= affine; \
+         a generalized eigenvalue lambda_max(K, M(x)) (lambda_min) alone, minimized (maximized), \
+         with K constant, or bounded as lambda_max(K, M) <= c (lambda_min(K, M) >= c)",
     )
 }
 
@@ -371,6 +425,7 @@ pub fn recognize(problem: &Problem) -> Result<Recognized, Diagnostic> {
         g,
         coords: &coords,
         sense_max: problem.sense == Sense::Maximize,
+        gen: RefCell::new(Vec::new()),
     };
     let n = coords.len();
     let mut objective = ConvexExpr {
@@ -380,8 +435,18 @@ pub fn recognize(problem: &Problem) -> Result<Recognized, Diagnostic> {
     let c = if rec.sense_max { -1.0 } else { 1.0 };
     rec.terms(problem.objective, c, &mut objective, false)
         .map_err(|m| located(m, problem, None))?;
+    let found = rec.gen.take();
+    let quasi = if found.is_empty() {
+        None
+    } else {
+        alone(&found, &objective, "the objective")
+            .and_then(|t| generalized::objective(t, objective.c0))
+            .map(Some)
+            .map_err(|m| located(m, problem, None))?
+    };
     let mut linear = Vec::new();
     let mut convex = Vec::new();
+    let mut gen_constraints = Vec::new();
     for (i, con) in problem.constraints.iter().enumerate() {
         let (p, q) = match con.op {
             BinOp::Ge => (con.rhs, con.lhs),
@@ -450,7 +515,15 @@ pub fn recognize(problem: &Problem) -> Result<Recognized, Diagnostic> {
                 rec.terms(p, 1.0, &mut e, true)
                     .and_then(|_| rec.terms(q, -1.0, &mut e, true))
                     .map_err(|m| located(m, problem, Some(i)))?;
-                convex.push((i, e));
+                let found = rec.gen.take();
+                if found.is_empty() {
+                    convex.push((i, e));
+                } else {
+                    let c = alone(&found, &e, "the constraint")
+                        .and_then(|t| generalized::constraint(t, e.c0))
+                        .map_err(|m| located(m, problem, Some(i)))?;
+                    gen_constraints.push((i, c));
+                }
             }
         }
     }
@@ -459,7 +532,30 @@ pub fn recognize(problem: &Problem) -> Result<Recognized, Diagnostic> {
         objective,
         linear,
         convex,
+        quasi,
+        generalized: gen_constraints,
     })
+}
+
+/// The only generalized eigenvalue term of an expression, when nothing else in it depends on
+/// the variables (a quasiconvex function plus other terms is not quasiconvex in general).
+fn alone(found: &[GenTerm], e: &ConvexExpr, place: &str) -> Result<GenTerm, String> {
+    let first = &found[0];
+    let mut others: Vec<String> = found[1..].iter().map(|t| format!("`{}`", t.name)).collect();
+    others.extend(e.atoms.iter().map(|a| format!("`{}`", a.name)));
+    if e.lin.iter().any(|&v| v != 0.0) {
+        others.push("a term affine in the variables".into());
+    }
+    if others.is_empty() {
+        return Ok(first.clone());
+    }
+    Err(format!(
+        "`{}` (a generalized eigenvalue) is quasiconvex or quasiconcave, not convex, so it must \
+         be alone in {place} (up to a positive factor and a constant); here it is combined with \
+         {}",
+        first.name,
+        others.join(", ")
+    ))
 }
 
 /// a − b with a scalar side broadcast over the other.

@@ -18,6 +18,10 @@
 //! `AlmostDualInfeasible`) → `unbounded`; `MaxIterations` → `max_iterations`; `MaxTime` →
 //! `time_limit`; anything else → `numerical_error`. For `infeasible` and `unbounded` the objective
 //! is `null` and the point is Clarabel's returned x (part of its certificate, not a solution).
+//! For a generalized eigenvalue objective ([`super::generalized`]) `unbounded` also covers the
+//! infima the reformulation cannot attain: s = 1/λ unbounded above (positive case: λ → 0), and
+//! s* ≈ 0 in the negative case (λ → −∞; detected when the verification fails with
+//! |s*|·‖K̃‖_F ≤ 1e-6 · max |entry or coefficient of M|).
 
 use super::certificate::certificate;
 use super::conic::{build, Conic};
@@ -142,7 +146,34 @@ pub fn solve_recognized(
     let cert = matches!(cstatus, SolverStatus::Solved | SolverStatus::AlmostSolved)
         .then(|| certificate(rec, &conic, &y, &sol.z));
     let t_certificate = t0.elapsed().as_secs_f64();
+    // Generalized eigenvalue objective, negative case: s* = 0 means λ = 1/s → −∞ (M(x) → 0 is
+    // feasible); the verification then fails on the huge 1/s*, and the status is `unbounded`.
+    let s_star = conic.quasi.as_ref().and_then(|r| y.get(r.s).copied());
+    let quasi_unbounded = !verified
+        && match (&rec.quasi, s_star) {
+            (Some(q), Some(s)) if q.case == super::generalized::SignCase::Negative => {
+                let k_norm = q.k_tilde.iter().map(|v| v.norm_sqr()).sum::<f64>().sqrt();
+                let m_scale = q
+                    .term
+                    .m
+                    .c0
+                    .iter()
+                    .chain(q.term.m.rows.iter().flatten().map(|(_, a)| a))
+                    .fold(0.0f64, |m, v| m.max(v.norm()));
+                s.abs() * k_norm <= 1e-6 * m_scale
+            }
+            _ => false,
+        };
     let (status, message) = match cstatus {
+        SolverStatus::Solved | SolverStatus::AlmostSolved if quasi_unbounded => (
+            Status::Unbounded,
+            format!(
+                "Clarabel: {}, with s* = {:e} ≈ 0 for the generalized eigenvalue objective \
+                 (negative case, M(x) ⪯ s·K̃): λ = 1/s is unbounded below as M(x) → 0",
+                status_name(cstatus),
+                s_star.unwrap_or(f64::NAN)
+            ),
+        ),
         SolverStatus::AlmostSolved if verified && limits.tol == 0.0 => (
             Status::Stalled,
             format!(
@@ -172,6 +203,17 @@ pub fn solve_recognized(
             Status::Infeasible,
             format!(
                 "Clarabel: {} (the constraints cannot all hold); the point is part of its certificate",
+                status_name(cstatus)
+            ),
+        ),
+        SolverStatus::DualInfeasible | SolverStatus::AlmostDualInfeasible
+            if rec.quasi.is_some() =>
+        (
+            Status::Unbounded,
+            format!(
+                "Clarabel: {} (s = 1/λ is unbounded above: the generalized eigenvalue approaches 0 \
+                 without attaining it, so the infimum is the objective's constant); the point is \
+                 part of its certificate",
                 status_name(cstatus)
             ),
         ),

@@ -7,12 +7,18 @@
 //!   tight, since its coefficient in the objective is positive);
 //! - the objective: f(x*) evaluated by the engine against the conic objective qᵀy* + c₀;
 //! - constraint atoms: φⱼ(Aⱼ(x*)) ≤ tⱼ (a bound may be slack when the constraint is inactive);
-//! - every constraint of the problem, evaluated by the engine: violation of `==`, `<=`, `>=`.
+//! - every constraint of the problem, evaluated by the engine: violation of `==`, `<=`, `>=`;
+//! - generalized eigenvalues λ(K, M(x*)) ([`super::generalized`]): M(x*) must be positive
+//!   definite (Cholesky, and λ_min(M(x*)) > [`super::generalized::PD_TOL`] relative), else the
+//!   difference is infinite; λ is recomputed independently with faer (Cholesky of M, Hermitian
+//!   eigensolver on L⁻¹KL⁻ᴴ) and compared with the engine's value, with the epigraph bound 1/s*
+//!   of the objective (the conic objective is read back as c/s* + d) and with a constraint's c.
 //!
 //! Each difference is relative: |a − b| / max(1, |a|, |b|). The solve reports `optimal` only when
 //! the largest of them is within [`super::sdp::VERIFY_TOL`] (or 10·tol when tol is looser).
 
 use super::conic::Conic;
+use super::generalized::{check_at, PointCheck};
 use super::recognize::Recognized;
 use crate::cr::Values;
 use crate::expr::BinOp;
@@ -33,6 +39,8 @@ pub struct Verification {
     pub max_violation: f64,
     /// What the largest difference was about.
     pub worst: String,
+    /// The independent check of each generalized eigenvalue term, labelled by term and place.
+    pub generalized: Vec<(String, PointCheck)>,
 }
 
 impl Verification {
@@ -80,7 +88,44 @@ pub fn verify(problem: &Problem, rec: &Recognized, conic: &Conic, y: &[f64]) -> 
         Ok(v) => sign * v[0].re,
         Err(_) => f64::NAN,
     };
-    let objective_conic = conic.q.iter().zip(y).map(|(a, b)| a * b).sum::<f64>() + conic.offset;
+    let mut objective_conic = conic.q.iter().zip(y).map(|(a, b)| a * b).sum::<f64>() + conic.offset;
+    let mut generalized = Vec::new();
+    if let (Some(q), Some(rows)) = (&rec.quasi, &conic.quasi) {
+        // f = c·λ_max(K̃, M(x)) + d with λ = 1/s at the optimum.
+        let s = y.get(rows.s).copied().unwrap_or(f64::NAN);
+        objective_conic = q.coef / s + q.c0;
+        let label = format!("`{}` in the objective", q.term.name);
+        // λ(K, M(x*)) by the engine, against its epigraph value sign/s* (= sign·λ_max(K̃, M)).
+        let engine = val(q.term.node).map_or(f64::NAN, |v| v[0].re);
+        // M(x*) ≻ 0 first, so that its failure is what the message names.
+        let pc = check_at(&q.term, x);
+        check_point(&pc, engine, &label, &mut |d, w| note(d, w, &mut diff));
+        note(
+            rel(engine, q.sign / s),
+            format!("{label} ({engine} recomputed, from the SDP {})", q.sign / s),
+            &mut diff,
+        );
+        generalized.push((label, pc));
+    }
+    for (i, gc) in &rec.generalized {
+        let label = format!("`{}` in constraint {}", gc.term.name, i + 1);
+        let engine = val(gc.term.node).map_or(f64::NAN, |v| v[0].re);
+        let pc = check_at(&gc.term, x);
+        check_point(&pc, engine, &label, &mut |d, w| note(d, w, &mut diff));
+        let excess = if gc.term.max {
+            pc.lambda - gc.bound
+        } else {
+            gc.bound - pc.lambda
+        };
+        if excess > 0.0 || excess.is_nan() {
+            note(
+                rel(pc.lambda, gc.bound),
+                format!("{label} ({} recomputed, bound {})", pc.lambda, gc.bound),
+                &mut diff,
+            );
+        }
+        generalized.push((label, pc));
+    }
     note(
         rel(objective_exact, objective_conic),
         format!("the objective ({objective_exact} recomputed, {objective_conic} from the SDP)"),
@@ -159,5 +204,26 @@ pub fn verify(problem: &Problem, rec: &Recognized, conic: &Conic, y: &[f64]) -> 
         max_atom_difference,
         max_violation: viol,
         worst,
+        generalized,
     }
+}
+
+/// M(x*) ≻ 0 and the faer value against the engine's (`engine` is λ(K, M) itself).
+fn check_point(pc: &PointCheck, engine: f64, label: &str, note: &mut dyn FnMut(f64, String)) {
+    if !pc.m_positive_definite {
+        note(
+            f64::INFINITY,
+            format!(
+                "{label}: M(x*) is not positive definite (smallest eigenvalue {:e}, {:e} \
+                 relative), so λ(K, M(x*)) is not defined: the optimum of the reformulation lies \
+                 on the boundary of the domain M(x) ≻ 0 (the infimum is not attained)",
+                pc.m_min, pc.m_min_relative
+            ),
+        );
+        return;
+    }
+    note(
+        rel(pc.lambda, engine),
+        format!("{label} (faer {} against the engine's {engine})", pc.lambda),
+    );
 }

@@ -239,7 +239,8 @@ fn solve_sdp(
     let start = Instant::now();
     let rec = crate::eig::recognize::recognize(problem).map_err(crate::Error::from)?;
     let block = crate::eig::conic::largest_psd_block(&rec);
-    if auto && block > sdp::AUTO_MAX_PSD_BLOCK {
+    // spectral_bundle does not take generalized eigenvalues: `auto` keeps them on sdp.
+    if auto && block > sdp::AUTO_MAX_PSD_BLOCK && !rec.has_generalized() {
         let mut report = solve_bundle(problem, &rec, options, start)?;
         report.method_reason = Some(format!(
             "eigenvalue terms or constraints; SDP-representable with largest PSD block \
@@ -262,7 +263,12 @@ fn solve_sdp(
         time_limit: options.time_limit,
     };
     let mut report = sdp::solve_recognized(problem, &rec, limits, start);
-    if auto {
+    if auto && block > sdp::AUTO_MAX_PSD_BLOCK {
+        report.method_reason = Some(format!(
+            "generalized eigenvalue terms, which only sdp takes (largest PSD block {block} > {})",
+            sdp::AUTO_MAX_PSD_BLOCK
+        ));
+    } else if auto {
         report.method_reason = Some(format!(
             "eigenvalue, singular-value or nonsmooth norm terms or constraints; SDP-representable \
              with largest PSD block {block} ≤ {}",

@@ -89,6 +89,14 @@ fn check_form(rec: &Recognized) -> Result<(usize, usize), String> {
                 lambda_min or sum_smallest maximized or with a negative sign) of an affine \
                 Hermitian matrix, plus affine terms, with affine ==, <=, >= constraints; \
                 use method = \"sdp\" for the other SDP-representable forms";
+    if let Some((name, place)) = rec.first_generalized() {
+        let place = place.map_or("the objective".into(), |i| format!("constraint {}", i + 1));
+        return Err(format!(
+            "`{name}` in {place} is a generalized eigenvalue with a variable second argument \
+             (quasiconvex, not convex), which this method does not take; use method = \"sdp\" \
+             (LMIs and the 1/t reparametrization, see docs/sdp.md)"
+        ));
+    }
     if let Some((i, _)) = rec.convex.first() {
         return Err(format!(
             "constraint {} is a convex inequality with a nonlinear term; {note}",

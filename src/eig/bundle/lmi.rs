@@ -14,18 +14,58 @@ pub enum Coef<T: Scalar> {
     Dense(Mat<T>),
     /// Sparse (CSC).
     Sparse(SparseColMat<usize, T>),
+    /// A few entries (row, column, value), for terms with fewer than n stored entries (such as
+    /// the edge Laplacians of a graph, 4 entries each): memory O(nnz), where a CSC matrix
+    /// would also hold n + 1 column pointers per term.
+    Entries(Vec<(usize, usize, T)>),
 }
 
 impl<T: Scalar> Coef<T> {
-    fn op(&self) -> &dyn HermOperator<T> {
+    /// y = A x.
+    pub fn apply(&self, x: MatRef<'_, T>, mut y: MatMut<'_, T>) {
         match self {
-            Coef::Dense(m) => m,
-            Coef::Sparse(s) => s,
+            Coef::Dense(m) => m.apply(x, y),
+            Coef::Sparse(s) => s.apply(x, y),
+            Coef::Entries(es) => {
+                y.fill(T::from_f64(0.0));
+                for &(i, j, v) in es {
+                    for c in 0..x.ncols() {
+                        let add = v * x[(j, c)];
+                        y[(i, c)] += add;
+                    }
+                }
+            }
         }
     }
-    /// y = A x.
-    pub fn apply(&self, x: MatRef<'_, T>, y: MatMut<'_, T>) {
-        self.op().apply(x, y)
+    /// Pᴴ A P (r × r) for P of size n × r. For stored entries this is
+    /// Σ_{(i, l, v)} v · conj(P[i, :])ᵀ P[l, :], O(nnz · r²) instead of O(n · r²).
+    fn project(&self, p: MatRef<'_, T>, ap: &mut Mat<T>) -> Mat<T> {
+        let r = p.ncols();
+        let mut m = Mat::<T>::zeros(r, r);
+        match self {
+            Coef::Entries(es) => {
+                for &(i, l, v) in es {
+                    for b in 0..r {
+                        let vb = v * p[(l, b)];
+                        for a in 0..r {
+                            m[(a, b)] += p[(i, a)].conjugate() * vb;
+                        }
+                    }
+                }
+            }
+            _ => {
+                self.apply(p, ap.as_mut());
+                faer::linalg::matmul::matmul(
+                    m.as_mut(),
+                    Accum::Replace,
+                    p.adjoint(),
+                    ap.as_ref(),
+                    T::from_f64(1.0),
+                    faer::get_global_parallelism(),
+                );
+            }
+        }
+        m
     }
     /// Adds s·A to the dense matrix `m`.
     fn add_to(&self, m: &mut Mat<T>, s: f64) {
@@ -43,6 +83,11 @@ impl<T: Scalar> Coef<T> {
                     for (i, v) in a.row_idx_of_col(j).zip(a.val_of_col(j)) {
                         m[(i, j)] += v.times(s);
                     }
+                }
+            }
+            Coef::Entries(es) => {
+                for &(i, j, v) in es {
+                    m[(i, j)] += v.times(s);
                 }
             }
         }
@@ -66,6 +111,9 @@ impl<T: Scalar> Coef<T> {
                     }
                 }
             }
+            Coef::Entries(es) => {
+                out.extend(es.iter().map(|&(i, j, v)| Triplet::new(i, j, v.times(s))));
+            }
         }
     }
     /// Number of stored entries.
@@ -73,6 +121,7 @@ impl<T: Scalar> Coef<T> {
         match self {
             Coef::Dense(a) => a.nrows() * a.ncols(),
             Coef::Sparse(a) => a.compute_nnz(),
+            Coef::Entries(es) => es.len(),
         }
     }
 }
@@ -118,6 +167,19 @@ fn build<T: Scalar>(n: usize, entries: &[(usize, usize, T)]) -> Result<Coef<T>, 
             m[(e.row, e.col)] += e.val;
         }
         Ok(Coef::Dense(m))
+    } else if t.len() < n {
+        // Sum duplicates (an entry and its mirror on the diagonal) and drop zeros.
+        let mut es: Vec<(usize, usize, T)> = t.iter().map(|e| (e.row, e.col, e.val)).collect();
+        es.sort_by_key(|&(i, j, _)| (j, i));
+        let mut out: Vec<(usize, usize, T)> = Vec::with_capacity(es.len());
+        for (i, j, v) in es {
+            match out.last_mut() {
+                Some(last) if last.0 == i && last.1 == j => last.2 += v,
+                _ => out.push((i, j, v)),
+            }
+        }
+        out.retain(|e| e.2 != T::from_f64(0.0));
+        Ok(Coef::Entries(out))
     } else {
         SparseColMat::try_new_from_triplets(n, n, &t)
             .map(Coef::Sparse)
@@ -189,16 +251,7 @@ impl<T: Scalar> Lmi<T> {
         let r = p.ncols();
         let mut ap = Mat::<T>::zeros(self.n, r);
         let mut one = |c: &Coef<T>| {
-            c.apply(p, ap.as_mut());
-            let mut m = Mat::<T>::zeros(r, r);
-            faer::linalg::matmul::matmul(
-                m.as_mut(),
-                Accum::Replace,
-                p.adjoint(),
-                ap.as_ref(),
-                T::from_f64(1.0),
-                faer::get_global_parallelism(),
-            );
+            let m = c.project(p, &mut ap);
             // Hermitian by construction; remove rounding asymmetry.
             Mat::from_fn(r, r, |i, j| (m[(i, j)] + m[(j, i)].conjugate()).times(0.5))
         };

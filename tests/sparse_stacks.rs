@@ -368,7 +368,7 @@ fn spectral_bundle_agrees_with_the_dense_sdp_on_graph_stacks() {
             sdp.objective
         );
         if let Some(v) = known {
-            assert!((sb.objective - v).abs() < 1e-8, "{} vs {v}", sb.objective);
+            assert!((sb.objective - v).abs() < 1e-7, "{} vs {v}", sb.objective);
         }
         // The certificate: a bracket [lower, upper] (maximize: the objective is the lower
         // bound) around the SDP optimum, with gap ≤ tol·max(1, |f|).

@@ -292,6 +292,51 @@ def algebraic_connectivity_path():
     return value
 
 
+def read_edge_laplacian(path, n):
+    """A symmetric coordinate .mtx (lower triangle stored) as a dense n×n matrix."""
+    lines = [l for l in path.read_text().splitlines() if l and not l.startswith("%")]
+    rows, cols, _ = (int(v) for v in lines[0].split())
+    assert rows == cols == n
+    L = np.zeros((n, n))
+    for line in lines[1:]:
+        i, j, v = line.split()
+        i, j, v = int(i) - 1, int(j) - 1, float(v)
+        L[i, j] += v
+        if i != j:
+            L[j, i] += v
+    return L
+
+
+def algebraic_connectivity_q5():
+    """λ₂* = 1/40 for the hypercube Q5 at uniform w (edge-transitive); the files are checked to be
+    the edge Laplacians of Q5, and Z = VVᵀ/5 on the λ₂ eigenspace certifies the bound."""
+    n, d = 32, 5
+    here = pathlib.Path(__file__).resolve().parent
+    Ls = [read_edge_laplacian(here / "hypercube_q5" / f"L{e:02d}.mtx", n) for e in range(80)]
+    edges = {(i, i | (1 << b)) for i in range(n) for b in range(d) if not i & (1 << b)}
+    got = set()
+    for L in Ls:
+        (i, j) = sorted(int(k) for k in np.nonzero(np.diag(L))[0])
+        e = np.zeros(n)
+        e[i], e[j] = 1.0, -1.0
+        assert np.array_equal(L, np.outer(e, e))
+        got.add((i, j))
+    assert got == edges and len(Ls) == 80
+    value = 1 / 40
+    L = sum(Ls) / 80
+    lam = np.linalg.eigvalsh(L)
+    assert abs(lam[0]) < 1e-14 and abs(lam[1] - value) < 1e-14     # primal: attained
+    J = 2 / (n * (n - 1)) * np.ones((n, n))
+    assert abs(np.linalg.eigvalsh(L + J)[0] - value) < 1e-14      # the file's λ_min form
+    V = np.array([[(1 if i & (1 << b) else -1) / math.sqrt(n) for b in range(d)] for i in range(n)])
+    Z = V @ V.T / d
+    assert abs(np.trace(Z) - 1) < 1e-14 and np.abs(Z @ np.ones(n)).max() < 1e-14
+    assert np.linalg.eigvalsh(Z)[0] > -1e-14
+    bounds = np.array([np.sum(Le * Z) for Le in Ls])
+    assert np.abs(bounds - value).max() < 1e-14                    # dual: upper bound
+    return value
+
+
 def cycle_sum_smallest():
     """(4/7)(1 − cos(2π/7)) at w = 1/7 (symmetry); certified by the projector Z on the Fiedler
     pair: every edge has tr(QᵀL_eQ Z) = the optimal value, so λ₂ + λ₃ ≤ Σ w_e·value = value."""
@@ -566,6 +611,7 @@ PROBLEMS = {
     "rank_one_fit.toml": rank_one_fit,
     "rayleigh_quotient.toml": rayleigh_quotient,
     "algebraic_connectivity_path.toml": algebraic_connectivity_path,
+    "algebraic_connectivity_q5.toml": algebraic_connectivity_q5,
     "cycle_sum_smallest.toml": cycle_sum_smallest,
     "ky_fan_theta_c7.toml": ky_fan_theta_c7,
     "lovasz_theta_c5.toml": lovasz_theta_c5,

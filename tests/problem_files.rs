@@ -148,14 +148,18 @@ fn err(r: Result<Problem, Diagnostic>) -> Diagnostic {
 fn dense<'a>(p: &'a Problem, name: &str) -> (&'a Tensor, bool) {
     match p.data.get(name) {
         Some(DataValue::Dense { value, real }) => (value, *real),
-        Some(DataValue::Stack { .. }) => panic!("data entry `{name}` is a stack"),
+        Some(DataValue::Stack { .. } | DataValue::SparseStack(_)) => {
+            panic!("data entry `{name}` is a stack")
+        }
         None => panic!("no data entry `{name}`"),
     }
 }
 
-fn stack<'a>(p: &'a Problem, name: &str) -> (&'a [Tensor], bool) {
+/// The matrices of a stack (a sparse stack densified).
+fn stack(p: &Problem, name: &str) -> (Vec<Tensor>, bool) {
     match p.data.get(name) {
-        Some(DataValue::Stack { items, real }) => (items, *real),
+        Some(DataValue::Stack { items, real }) => (items.to_vec(), *real),
+        Some(DataValue::SparseStack(s)) => (s.to_dense(), s.is_real()),
         Some(DataValue::Dense { .. }) => panic!("data entry `{name}` is not a stack"),
         None => panic!("no data entry `{name}`"),
     }

@@ -223,7 +223,13 @@ fn lovasz_theta_c251_lanczos() {
     let exact = n as f64 * c / (1.0 + c);
     assert_eq!(b.status, Status::Optimal, "{}", b.message);
     let info = b.bundle.as_ref().unwrap();
-    assert_eq!(info.eigensolver, "lanczos");
+    // The run starts on Lanczos (n > 200); it may switch to dense decompositions once a Lanczos
+    // run needs more than 10n products (src/eig/bundle/mod.rs, `Ctx::evaluate`).
+    assert!(
+        ["lanczos", "dense"].contains(&info.eigensolver.as_str()),
+        "{}",
+        info.eigensolver
+    );
     assert!(
         (b.objective - exact).abs() < 1e-6 * exact,
         "{} vs {exact}",

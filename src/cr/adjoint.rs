@@ -308,6 +308,24 @@ fn vjp(
                 out.push((1, g.emul(rb, p)));
             }
         }
+        Op::Lincomb(st) => {
+            // y = F x is holomorphic and linear: ḡ_x = Fᴴ ḡ_y (⟨Sᵢ, Ḡ⟩ for each i).
+            let shape = g.shape(args[0]);
+            let real = st.is_real() && g.ty(gw).real;
+            out.push((
+                0,
+                g.push(Op::StackAdj(st.clone()), vec![gw], Ty { shape, real }),
+            ));
+        }
+        Op::StackAdj(st) => {
+            // w = Fᴴ G is linear with adjoint F: ḡ_G = F ḡ_w.
+            let shape = g.shape(args[0]);
+            let real = st.is_real() && g.ty(gw).real;
+            out.push((
+                0,
+                g.push(Op::Lincomb(st.clone()), vec![gw], Ty { shape, real }),
+            ));
+        }
         Op::Fft | Op::Ifft => {
             // F is unitary up to n: Fᴴ = n·ifft, (ifft)ᴴ = fft/n
             let n = g.shape(args[0]).numel().max(1) as f64;

@@ -2,7 +2,8 @@
 //! imaginary part) per entry of a complex one — the coordinates in which a real-valued function
 //! of complex variables is an ordinary function of ℝᴺ.
 
-use super::tangent::Batch;
+use super::sparse::SparseBatch;
+use super::tangent::{Batch, Tangent};
 use crate::model::{Tensor, Ty};
 use num_complex::Complex64 as C64;
 use std::sync::Arc;
@@ -55,6 +56,37 @@ impl Coords {
                     }
                 }
                 Some(b)
+            })
+            .collect()
+    }
+    /// [`Coords::unit_tangents`] stored sparsely (one entry per direction of the variable it
+    /// moves), for [`super::propagate_tangents`]: memory O(N), not N × (total entries).
+    pub fn sparse_unit_tangents(&self) -> Vec<Option<Tangent>> {
+        let k = self.dirs.len();
+        self.vars
+            .iter()
+            .enumerate()
+            .map(|(i, (_, t))| {
+                let cols = self
+                    .dirs
+                    .iter()
+                    .map(|&(v, e, im)| {
+                        if v != i {
+                            return Vec::new();
+                        }
+                        let one = if im {
+                            C64::new(0.0, 1.0)
+                        } else {
+                            C64::new(1.0, 0.0)
+                        };
+                        vec![(e, one)]
+                    })
+                    .collect::<Vec<_>>();
+                debug_assert_eq!(cols.len(), k);
+                Some(Tangent::Sparse(SparseBatch::from_columns(
+                    t.shape.numel(),
+                    cols,
+                )))
             })
             .collect()
     }

@@ -491,6 +491,8 @@ fn eval_node(g: &Graph, id: NodeId, values: &mut Values) -> Result<Arc<Tensor>, 
             }
             out
         }
+        Op::Lincomb(st) => st.lincomb(arg(values, node, 0)?.data()),
+        Op::StackAdj(st) => Tensor::from_parts(shape, st.adjoint(arg(values, node, 0)?.data())),
         Op::Fft => Tensor::from_parts(shape, fft_value(arg(values, node, 0)?.data(), false)),
         Op::Ifft => Tensor::from_parts(shape, fft_value(arg(values, node, 0)?.data(), true)),
         Op::Custom(c) => {

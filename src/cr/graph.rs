@@ -2,7 +2,7 @@
 //! matrices, in topological order (every node's arguments come before it).
 
 use super::custom::CustomOp;
-use crate::model::{Shape, Tensor, Ty};
+use crate::model::{Shape, SparseStack, Tensor, Ty};
 use num_complex::Complex64 as C64;
 use std::sync::Arc;
 
@@ -179,6 +179,11 @@ pub enum Op {
     Fft,
     /// numpy inverse FFT of a vector (1/n)
     Ifft,
+    /// Σᵢ x[i]·S[i] for a sparse stack S and a vector x of length k (a scalar when k = 1):
+    /// vec(result) = F x with F the (m·n) × k matrix of the stack ([`SparseStack`])
+    Lincomb(Arc<SparseStack>),
+    /// its adjoint G ↦ (⟨S[i], G⟩)ᵢ = Fᴴ vec(G), a vector of length k (the node's shape)
+    StackAdj(Arc<SparseStack>),
     /// a user operation
     Custom(Arc<dyn CustomOp>),
     /// the vector–Jacobian product of a user operation with respect to argument `which`;
@@ -219,6 +224,8 @@ impl std::fmt::Debug for Op {
             Op::GenEigProj(m) => write!(f, "GenEigProj(max={m})"),
             Op::Fft => write!(f, "Fft"),
             Op::Ifft => write!(f, "Ifft"),
+            Op::Lincomb(s) => write!(f, "Lincomb({} × {})", s.len(), s.shape()),
+            Op::StackAdj(s) => write!(f, "StackAdj({} × {})", s.len(), s.shape()),
             Op::Custom(c) => write!(f, "Custom({})", c.name()),
             Op::CustomVjp(c, i) => write!(f, "CustomVjp({}, {i})", c.name()),
         }

@@ -20,7 +20,7 @@
 
 use super::graph::Trans;
 use super::tangent::Batch;
-use crate::model::Tensor;
+use crate::model::{SparseStack, Tensor};
 use num_complex::Complex64 as C64;
 
 /// Fill (stored entries ÷ (entries × directions)) above which a sparse batch becomes dense.
@@ -357,4 +357,33 @@ pub fn diag(d: &SparseBatch, r: usize) -> SparseBatch {
     out.rows = r * r;
     out.idx.iter_mut().for_each(|e| *e += *e * r);
     out
+}
+
+/// Tangents of the Hermitian part (A + Aᴴ)/2 of an r × r matrix: each stored entry (p, q) = v
+/// contributes v/2 at (p, q) and conj(v)/2 at (q, p).
+pub fn herm(d: &SparseBatch, r: usize) -> SparseBatch {
+    build(d.rows, d.k, |j, spa| {
+        let (ix, vx) = d.col(j);
+        for (&e, &v) in ix.iter().zip(vx) {
+            let (p, q) = (e % r, e / r);
+            spa.add(e, v * 0.5);
+            spa.add(q + p * r, v.conj() * 0.5);
+        }
+    })
+}
+
+/// Tangents of Σᵢ xᵢ Sᵢ from sparse tangents of x: direction j is Σᵢ dxᵢ Sᵢ over the stored
+/// dxᵢ only, so a unit direction eᵢ costs the entries of Sᵢ (the stack's column i), never a
+/// dense matrix.
+pub fn lincomb(d: &SparseBatch, st: &SparseStack) -> SparseBatch {
+    let rows = st.shape().numel();
+    build(rows, d.k, |j, spa| {
+        let (ix, vx) = d.col(j);
+        for (&i, &v) in ix.iter().zip(vx) {
+            let (es, ss) = st.column(i);
+            for (&e, &s) in es.iter().zip(ss) {
+                spa.add(e, s * v);
+            }
+        }
+    })
 }

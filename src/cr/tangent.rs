@@ -351,6 +351,8 @@ fn sparse_jvp(
             | Op::Diag
             | Op::Gather(_)
             | Op::Scatter(_)
+            | Op::Herm { .. }
+            | Op::Lincomb(_)
     );
     if !supported {
         return Ok(None);
@@ -429,6 +431,8 @@ fn sparse_jvp(
         Op::Gather(idx) => ta(0).map_or_else(empty, |d| sparse::gather(d, idx, rows)),
         Op::Diag => ta(0).map_or_else(empty, |d| sparse::diag(d, shape.rows())),
         Op::Scatter(idx) => ta(0).map_or_else(empty, |d| sparse::scatter(d, idx, rows)),
+        Op::Herm { .. } => ta(0).map_or_else(empty, |d| sparse::herm(d, shape.rows())),
+        Op::Lincomb(st) => ta(0).map_or_else(empty, |d| sparse::lincomb(d, st)),
         _ => return Ok(None),
     };
     Ok(Some(Tangent::Sparse(out)))
@@ -669,6 +673,14 @@ fn jvp(
             out
         }
         Op::GenEigProj(max) => gen_proj_jvp(id, &node.args, *max, values, t, k, rows)?,
+        // Both are linear (no conjugation): the tangent is the same map of the tangent.
+        Op::Lincomb(st) => {
+            let r = g.shape(node.args[0]).numel();
+            zero_if_none(ta(0), r).per_col(rows, |c| st.lincomb(c).into_data())
+        }
+        Op::StackAdj(st) => {
+            zero_if_none(ta(0), g.shape(node.args[0]).numel()).per_col(rows, |c| st.adjoint(c))
+        }
         Op::Fft | Op::Ifft => {
             let inv = matches!(node.op, Op::Ifft);
             zero_if_none(ta(0), rows).per_col(rows, |c| fft_value(c, inv))

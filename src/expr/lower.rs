@@ -10,7 +10,7 @@ use crate::cr::{
     evaluate, hermitian_defect, propagate, Coords, CustomOp, Graph, NodeId, Op, Spectral, Trans,
     Unary, Values, HERMITIAN_TOL,
 };
-use crate::model::{Shape, Tensor, Ty};
+use crate::model::{Shape, SparseStack, Tensor, Ty};
 use num_complex::Complex64 as C64;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -57,6 +57,21 @@ pub enum DataValue {
         /// Whether all are real.
         real: bool,
     },
+    /// A stack of k sparse matrices (a `files` stack of Matrix Market coordinate files), kept
+    /// sparse: `lincomb(x, S)` lowers to one [`Op::Lincomb`] node and `S[i]` to one dense
+    /// matrix.
+    SparseStack(Arc<SparseStack>),
+}
+
+impl DataValue {
+    /// The number of matrices of a stack (`None` for a value).
+    pub fn stack_len(&self) -> Option<usize> {
+        match self {
+            DataValue::Dense { .. } => None,
+            DataValue::Stack { items, .. } => Some(items.len()),
+            DataValue::SparseStack(s) => Some(s.len()),
+        }
+    }
 }
 
 /// What a name refers to.
@@ -249,13 +264,18 @@ impl<'a> Lowerer<'a> {
                 self.consts.insert(n.to_string(), id);
                 Ok(id)
             }
-            Some(DataValue::Stack { items, .. }) => Err(LowerError::new(
-                span,
-                format!("`{n}` is a stack of {} matrices, not a value", items.len()),
-            )
-            .note(format!(
-                "use `{n}[i]` for one matrix or `lincomb(x, {n})` for Σ x[i]·{n}[i]"
-            ))),
+            Some(d @ (DataValue::Stack { .. } | DataValue::SparseStack(_))) => {
+                Err(LowerError::new(
+                    span,
+                    format!(
+                        "`{n}` is a stack of {} matrices, not a value",
+                        d.stack_len().unwrap_or(0)
+                    ),
+                )
+                .note(format!(
+                    "use `{n}[i]` for one matrix or `lincomb(x, {n})` for Σ x[i]·{n}[i]"
+                )))
+            }
             None => {
                 let mut err = LowerError::new(span, format!("unknown name `{n}`"));
                 if n == "i" || n == "j" {
@@ -554,6 +574,23 @@ impl<'a> Lowerer<'a> {
     fn index(&mut self, target: &Expr, idx: &[Expr], span: &Span) -> Result<NodeId, LowerError> {
         // A stack indexed once is one of its matrices.
         if let ExprKind::Name(n) = &target.kind {
+            if let Some(DataValue::SparseStack(st)) = self.data.get(n) {
+                if idx.len() != 1 {
+                    return Err(LowerError::new(
+                        span,
+                        format!("`{n}` is a stack: index it as `{n}[i]`"),
+                    ));
+                }
+                let i = self.const_usize(&idx[0], "a stack index")?;
+                let t = st.item(i).ok_or_else(|| {
+                    LowerError::new(
+                        &idx[0].span,
+                        format!("index {i} out of range: `{n}` has {} matrices", st.len()),
+                    )
+                })?;
+                let real = st.is_real();
+                return Ok(self.graph.constant(t, real));
+            }
             if let Some(DataValue::Stack { items, real }) = self.data.get(n) {
                 if idx.len() != 1 {
                     return Err(LowerError::new(
@@ -912,6 +949,23 @@ impl<'a> Lowerer<'a> {
                         "the second argument of `lincomb` must name a stack of matrices",
                     ));
                 };
+                if let Some(DataValue::SparseStack(st)) = self.data.get(sname) {
+                    let k = st.len();
+                    let xs = self.ty(x).shape;
+                    if !(matches!(xs, Shape::Vector(n) if n == k) || (k == 1 && xs.is_scalar())) {
+                        return Err(LowerError::new(
+                            &args[0].span,
+                            format!("`lincomb(x, {sname})` needs x of shape [{k}], got {xs}"),
+                        ));
+                    }
+                    let real = st.is_real() && self.ty(x).real;
+                    let shape = st.shape();
+                    return Ok(self.graph.push(
+                        Op::Lincomb(st.clone()),
+                        vec![x],
+                        Ty { shape, real },
+                    ));
+                }
                 let Some(DataValue::Stack { items, real }) = self.data.get(sname) else {
                     return Err(LowerError::new(&args[1].span, format!("`{sname}` is not a stack of matrices"))
                         .note("a stack is a data entry `{ file = \"S.npy\" }` with a 3-D array or `{ files = [...] }`"));

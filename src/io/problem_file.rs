@@ -2,7 +2,7 @@
 //! expressions in dependency order with cycle detection, `init` values, objective, constraints and
 //! `[solver]`. Every rejection is a [`Diagnostic`] naming the file, line and column.
 
-use super::array::{RawArray, ReadError, ReadLimits};
+use super::array::{RawArray, ReadError, ReadLimits, Triplets};
 use super::mtx::{read_mtx, Mtx};
 use super::npy::read_npy;
 use super::random::{generate, RandomKind};
@@ -12,7 +12,9 @@ use crate::expr::lower::closest;
 use crate::expr::{
     parse_expression, Context, DataValue, Expr, ExprKind, LowerError, Lowerer, ParseError,
 };
-use crate::model::{Constraint, Problem, Sense, Shape, SolverSettings, Tensor, Ty, Variable};
+use crate::model::{
+    Constraint, Problem, Sense, Shape, SolverSettings, SparseStack, Tensor, Ty, Variable,
+};
 use num_complex::Complex64 as C64;
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
@@ -123,6 +125,7 @@ struct Cx {
 enum Spec {
     Inline(Tensor, bool),
     Stack(Vec<Tensor>, bool),
+    SparseStack(SparseStack),
     Expr(Expr, Option<usize>, Range<usize>),
 }
 
@@ -356,36 +359,92 @@ impl Cx {
                 let arr = f
                     .as_array()
                     .ok_or_else(|| self.err("`files` must be an array of file names", f.span()))?;
-                let mut items = Vec::new();
-                let mut real = true;
+                // Matrix Market coordinate files stay sparse; a stack with any dense file
+                // (.npy, or an .mtx `array` file) is stored dense.
+                enum Entry {
+                    Dense(Tensor, bool),
+                    Sparse(Triplets),
+                }
+                let mut items: Vec<(Entry, &str, Option<Range<usize>>)> = Vec::new();
+                let mut first_shape: Option<Shape> = None;
+                let mut total = 0usize;
                 for v in arr.iter() {
                     let name = v.as_str().ok_or_else(|| {
                         self.err("`files` must be an array of file names", v.span())
                     })?;
-                    match self.read_file(name, v.span(), false)? {
-                        Spec::Inline(t, r) => {
-                            if let Some(first) = items.first() {
-                                let first: &Tensor = first;
-                                if first.shape() != t.shape() {
-                                    return Err(self.err(format!("`{name}` has shape {} but the first matrix of the stack has {}", t.shape(), first.shape()), v.span()));
-                                }
-                            }
-                            if !matches!(t.shape(), Shape::Matrix(..)) {
-                                return Err(self.err(
-                                    format!("`{name}` is not a matrix (shape {})", t.shape()),
-                                    v.span(),
-                                ));
-                            }
-                            real &= r;
-                            items.push(t);
-                        }
-                        _ => return Err(self.err("a stack entry must be one matrix", v.span())),
+                    let entry = match self.read_sparse(name, v.span())? {
+                        Some(t) => Entry::Sparse(t),
+                        None => match self.read_file(name, v.span(), false)? {
+                            Spec::Inline(t, r) => Entry::Dense(t, r),
+                            _ => return Err(self.err("a stack entry must be one matrix", v.span())),
+                        },
+                    };
+                    let shape = match &entry {
+                        Entry::Dense(t, _) => t.shape(),
+                        Entry::Sparse(t) => Shape::Matrix(t.nrows, t.ncols),
+                    };
+                    if !matches!(shape, Shape::Matrix(..)) {
+                        return Err(self.err(
+                            format!("`{name}` is not a matrix (shape {shape})"),
+                            v.span(),
+                        ));
                     }
+                    if let Some(first) = first_shape {
+                        if first != shape {
+                            return Err(self.err(format!("`{name}` has shape {shape} but the first matrix of the stack has {first}"), v.span()));
+                        }
+                    }
+                    first_shape = Some(shape);
+                    if let Entry::Sparse(t) = &entry {
+                        total = total.saturating_add(t.entries.len());
+                        if total > self.limits.max_elements {
+                            return Err(self.err(
+                                format!(
+                                    "the stack has more than {} stored entries",
+                                    self.limits.max_elements
+                                ),
+                                v.span(),
+                            ));
+                        }
+                    }
+                    items.push((entry, name, v.span()));
                 }
-                if items.is_empty() {
+                let Some(Shape::Matrix(m, n)) = first_shape else {
                     return Err(self.err("`files` is empty", f.span()));
+                };
+                if items.iter().all(|(e, _, _)| matches!(e, Entry::Sparse(_))) {
+                    let lists = items
+                        .into_iter()
+                        .map(|(e, _, _)| match e {
+                            Entry::Sparse(t) => t.entries,
+                            Entry::Dense(..) => Vec::new(),
+                        })
+                        .collect();
+                    let st = SparseStack::from_entries(m, n, lists)
+                        .map_err(|e| self.err(format!("`files`: {e}"), f.span()))?;
+                    return Ok(Spec::SparseStack(st));
                 }
-                return Ok(Spec::Stack(items, real));
+                let mut dense = Vec::with_capacity(items.len());
+                let mut real = true;
+                for (e, name, span) in items {
+                    let (t, r) = match e {
+                        Entry::Dense(t, r) => (t, r),
+                        Entry::Sparse(t) => {
+                            let wrap = |e: ReadError| {
+                                self.err(
+                                    format!("cannot read `{name}`: {}", e.message),
+                                    span.clone(),
+                                )
+                            };
+                            let raw = t.to_dense_with_limits(&self.limits).map_err(wrap)?;
+                            let r = !raw.is_complex;
+                            (self.raw_to_tensor(raw, span.clone())?, r)
+                        }
+                    };
+                    real &= r;
+                    dense.push(t);
+                }
+                return Ok(Spec::Stack(dense, real));
             }
             if has("re") || has("im") {
                 self.check_keys(t, &["re", "im"], what)?;
@@ -495,6 +554,34 @@ impl Cx {
                 "expected a number, an array of numbers or an array of rows",
                 item.span(),
             )),
+        }
+    }
+
+    /// The triplets of a Matrix Market coordinate file (`None` for any other file, which
+    /// [`Cx::read_file`] then reads).
+    fn read_sparse(
+        &self,
+        name: &str,
+        span: Option<Range<usize>>,
+    ) -> Result<Option<Triplets>, Diagnostic> {
+        let is_mtx = Path::new(name)
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("mtx"));
+        if !is_mtx {
+            return Ok(None);
+        }
+        match read_mtx(&self.dir.join(name), &self.limits) {
+            Ok(Mtx::Coordinate(t)) => Ok(Some(t)),
+            Ok(Mtx::Dense(_)) => Ok(None),
+            Err(e) => {
+                let pos = match (e.line, e.column) {
+                    (Some(l), Some(c)) => format!(" (line {l}, column {c})"),
+                    (Some(l), None) => format!(" (line {l})"),
+                    _ => String::new(),
+                };
+                Err(self.err(format!("cannot read `{name}`{pos}: {}", e.message), span))
+            }
         }
     }
 
@@ -655,6 +742,7 @@ impl Cx {
                     items: Arc::new(items),
                     real,
                 },
+                Spec::SparseStack(st) => DataValue::SparseStack(Arc::new(st)),
                 Spec::Expr(e, base, span) => {
                     let (t, real) = self.eval_data_expr(&e, base, &span, &data)?;
                     DataValue::Dense {
@@ -806,7 +894,9 @@ impl Cx {
         let (t, real) = match self.value_spec(item, &format!("init of `{name}`"), false)? {
             Spec::Inline(t, r) => (t, r),
             Spec::Expr(e, base, sp) => self.eval_data_expr(&e, base, &sp, data)?,
-            Spec::Stack(..) => return Err(self.err("an init cannot be a stack of matrices", span)),
+            Spec::Stack(..) | Spec::SparseStack(_) => {
+                return Err(self.err("an init cannot be a stack of matrices", span))
+            }
         };
         if !t.shape().same_layout(&ty.shape) {
             return Err(self.err(

@@ -17,7 +17,7 @@
 //! assert_eq!(f.value(&p.initial_point()).unwrap(), 2.0);
 //! ```
 
-use super::{Constraint, Problem, Sense, Shape, SolverSettings, Tensor, Ty, Variable};
+use super::{Constraint, Problem, Sense, Shape, SolverSettings, SparseStack, Tensor, Ty, Variable};
 use crate::cr::{CustomOp, Graph};
 use crate::error::Diagnostic;
 use crate::expr::ast::{BinOp, Expr, ExprKind};
@@ -315,6 +315,28 @@ impl ProblemBuilder {
                 real,
             },
         );
+        E::name(name)
+    }
+    /// Declares a sparse stack of matrices (for `lincomb` and `S[i]`), kept sparse as a
+    /// `files` stack of Matrix Market coordinate files is.
+    ///
+    /// ```
+    /// use wirtinger::model::builder::{fns::*, ProblemBuilder};
+    /// use wirtinger::model::SparseStack;
+    /// use num_complex::Complex64 as C64;
+    /// let one = C64::new(1.0, 0.0);
+    /// // Edge Laplacians of the path 0 – 1 – 2.
+    /// let edge = |a: usize, b: usize| vec![(a, a, one), (b, b, one), (a, b, -one), (b, a, -one)];
+    /// let st = SparseStack::from_entries(3, 3, vec![edge(0, 1), edge(1, 2)]).unwrap();
+    /// let mut b = ProblemBuilder::new();
+    /// let w = b.real_var("w", &[2]);
+    /// let l = b.sparse_stack("L", st);
+    /// b.minimize(lambda_max(lincomb(w, l)));
+    /// assert!(b.build().is_ok());
+    /// ```
+    pub fn sparse_stack(&mut self, name: &str, stack: SparseStack) -> E {
+        self.data
+            .insert(name.to_string(), DataValue::SparseStack(Arc::new(stack)));
         E::name(name)
     }
     /// Registers a custom operation, callable as `E::call(name, args)`.

@@ -4,8 +4,10 @@
 pub mod builder;
 mod problem;
 mod shape;
+mod stack;
 mod tensor;
 
 pub use problem::{Constraint, Problem, Sense, SolverSettings, Variable};
 pub use shape::{Shape, Ty};
+pub use stack::SparseStack;
 pub use tensor::Tensor;

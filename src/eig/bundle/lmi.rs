@@ -14,18 +14,58 @@ pub enum Coef<T: Scalar> {
     Dense(Mat<T>),
     /// Sparse (CSC).
     Sparse(SparseColMat<usize, T>),
+    /// A few entries (row, column, value), for terms with fewer than n stored entries (such as
+    /// the edge Laplacians of a graph, 4 entries each): memory O(nnz), where a CSC matrix
+    /// would also hold n + 1 column pointers per term.
+    Entries(Vec<(usize, usize, T)>),
 }
 
 impl<T: Scalar> Coef<T> {
-    fn op(&self) -> &dyn HermOperator<T> {
+    /// y = A x.
+    pub fn apply(&self, x: MatRef<'_, T>, mut y: MatMut<'_, T>) {
         match self {
-            Coef::Dense(m) => m,
-            Coef::Sparse(s) => s,
+            Coef::Dense(m) => m.apply(x, y),
+            Coef::Sparse(s) => s.apply(x, y),
+            Coef::Entries(es) => {
+                y.fill(T::from_f64(0.0));
+                for &(i, j, v) in es {
+                    for c in 0..x.ncols() {
+                        let add = v * x[(j, c)];
+                        y[(i, c)] += add;
+                    }
+                }
+            }
         }
     }
-    /// y = A x.
-    pub fn apply(&self, x: MatRef<'_, T>, y: MatMut<'_, T>) {
-        self.op().apply(x, y)
+    /// Pᴴ A P (r × r) for P of size n × r. For stored entries this is
+    /// Σ_{(i, l, v)} v · conj(P[i, :])ᵀ P[l, :], O(nnz · r²) instead of O(n · r²).
+    fn project(&self, p: MatRef<'_, T>, ap: &mut Mat<T>) -> Mat<T> {
+        let r = p.ncols();
+        let mut m = Mat::<T>::zeros(r, r);
+        match self {
+            Coef::Entries(es) => {
+                for &(i, l, v) in es {
+                    for b in 0..r {
+                        let vb = v * p[(l, b)];
+                        for a in 0..r {
+                            m[(a, b)] += p[(i, a)].conjugate() * vb;
+                        }
+                    }
+                }
+            }
+            _ => {
+                self.apply(p, ap.as_mut());
+                faer::linalg::matmul::matmul(
+                    m.as_mut(),
+                    Accum::Replace,
+                    p.adjoint(),
+                    ap.as_ref(),
+                    T::from_f64(1.0),
+                    faer::get_global_parallelism(),
+                );
+            }
+        }
+        m
     }
     /// Adds s·A to the dense matrix `m`.
     fn add_to(&self, m: &mut Mat<T>, s: f64) {
@@ -43,6 +83,11 @@ impl<T: Scalar> Coef<T> {
                     for (i, v) in a.row_idx_of_col(j).zip(a.val_of_col(j)) {
                         m[(i, j)] += v.times(s);
                     }
+                }
+            }
+            Coef::Entries(es) => {
+                for &(i, j, v) in es {
+                    m[(i, j)] += v.times(s);
                 }
             }
         }
@@ -66,6 +111,9 @@ impl<T: Scalar> Coef<T> {
                     }
                 }
             }
+            Coef::Entries(es) => {
+                out.extend(es.iter().map(|&(i, j, v)| Triplet::new(i, j, v.times(s))));
+            }
         }
     }
     /// Number of stored entries.
@@ -73,6 +121,7 @@ impl<T: Scalar> Coef<T> {
         match self {
             Coef::Dense(a) => a.nrows() * a.ncols(),
             Coef::Sparse(a) => a.compute_nnz(),
+            Coef::Entries(es) => es.len(),
         }
     }
 }
@@ -81,10 +130,13 @@ impl<T: Scalar> Coef<T> {
 pub struct Lmi<T: Scalar> {
     /// n.
     pub n: usize,
-    /// A₀.
+    /// A₀ (without its low-rank part, when split off).
     pub a0: Coef<T>,
     /// (coordinate j, Aⱼ) for the coordinates A depends on.
     pub terms: Vec<(usize, Coef<T>)>,
+    /// A dense A₀ of low rank next to sparse terms, as Q C Qᴴ (Q n × q orthonormal, C q × q),
+    /// so that A(x) is applied as sparse + low rank in O(nnz + n q) per vector, never densely.
+    pub low_rank: Option<(Mat<T>, Mat<T>)>,
 }
 
 /// The matrix A(x) formed, as an operator.
@@ -93,6 +145,8 @@ pub enum Formed<T: Scalar> {
     Dense(Mat<T>),
     /// Sparse.
     Sparse(SparseColMat<usize, T>),
+    /// Sparse plus Q C Qᴴ.
+    SparseLowRank(SparseColMat<usize, T>, Mat<T>, Mat<T>),
 }
 
 impl<T: Scalar> Formed<T> {
@@ -101,8 +155,81 @@ impl<T: Scalar> Formed<T> {
         match self {
             Formed::Dense(m) => m,
             Formed::Sparse(s) => s,
+            Formed::SparseLowRank(..) => self,
         }
     }
+}
+
+impl<T: Scalar> HermOperator<T> for Formed<T> {
+    fn size(&self) -> usize {
+        match self {
+            Formed::Dense(m) => m.nrows(),
+            Formed::Sparse(s) | Formed::SparseLowRank(s, ..) => s.nrows(),
+        }
+    }
+    fn apply(&self, x: MatRef<'_, T>, mut y: MatMut<'_, T>) {
+        match self {
+            Formed::Dense(m) => m.apply(x, y),
+            Formed::Sparse(s) => s.apply(x, y),
+            Formed::SparseLowRank(s, q, c) => {
+                s.apply(x, y.as_mut());
+                // y += Q (C (Qᴴ x))
+                let par = faer::get_global_parallelism();
+                let one = T::from_f64(1.0);
+                let mut t = Mat::<T>::zeros(q.ncols(), x.ncols());
+                faer::linalg::matmul::matmul(t.as_mut(), Accum::Replace, q.adjoint(), x, one, par);
+                let ct = c * &t;
+                faer::linalg::matmul::matmul(y, Accum::Add, q.as_ref(), ct.as_ref(), one, par);
+            }
+        }
+    }
+}
+
+/// Splits a dense Hermitian A₀ as Q C Qᴴ when its rank is at most `max_rank`, by a randomized
+/// range finder (Halko, Martinsson & Tropp, SIAM Rev. 53(2), 2011, Alg. 4.1): Y = A₀ Ω with a
+/// seeded n × q test matrix, Q = orth(Y); accepted when ‖A₀ − Q Qᴴ A₀‖_F ≤ 1e-12 ‖A₀‖_F
+/// (checked exactly, O(n² q)), then C = Qᴴ A₀ Q. `None` when A₀ has larger rank.
+fn low_rank<T: Scalar>(a: &Mat<T>, max_rank: usize) -> Option<(Mat<T>, Mat<T>)> {
+    let n = a.nrows();
+    let q = max_rank.min(n);
+    let mut s = 0x2545_F491_4F6C_DD1Du64;
+    let omega = Mat::<T>::from_fn(n, q, |_, _| {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        T::from_f64((s >> 11) as f64 / (1u64 << 53) as f64 - 0.5)
+    });
+    let y = a * &omega;
+    let qr = y.qr();
+    let r = qr.R();
+    let diag_max = (0..q)
+        .map(|i| r[(i, i)].modulus2().sqrt())
+        .fold(0.0, f64::max);
+    // Numerical rank of Y: the basis keeps the columns with a non-negligible R diagonal.
+    let keep: Vec<usize> = (0..q)
+        .filter(|&i| r[(i, i)].modulus2().sqrt() > 1e-10 * diag_max)
+        .collect();
+    let qfull = qr.compute_thin_Q();
+    let qm = Mat::<T>::from_fn(n, keep.len(), |i, j| qfull[(i, keep[j])]);
+    let b = qm.adjoint() * a;
+    let resid = a - &qm * &b;
+    let norm = |m: &Mat<T>| {
+        let mut t = 0.0;
+        for j in 0..m.ncols() {
+            for i in 0..m.nrows() {
+                t += m[(i, j)].modulus2();
+            }
+        }
+        t.sqrt()
+    };
+    if keep.len() >= q || norm(&resid) > 1e-12 * norm(a) {
+        return None;
+    }
+    let c = &b * &qm;
+    let c = Mat::from_fn(c.nrows(), c.ncols(), |i, j| {
+        (c[(i, j)] + c[(j, i)].conjugate()).times(0.5)
+    });
+    Some((qm, c))
 }
 
 fn build<T: Scalar>(n: usize, entries: &[(usize, usize, T)]) -> Result<Coef<T>, String> {
@@ -118,6 +245,19 @@ fn build<T: Scalar>(n: usize, entries: &[(usize, usize, T)]) -> Result<Coef<T>, 
             m[(e.row, e.col)] += e.val;
         }
         Ok(Coef::Dense(m))
+    } else if t.len() < n {
+        // Sum duplicates (an entry and its mirror on the diagonal) and drop zeros.
+        let mut es: Vec<(usize, usize, T)> = t.iter().map(|e| (e.row, e.col, e.val)).collect();
+        es.sort_by_key(|&(i, j, _)| (j, i));
+        let mut out: Vec<(usize, usize, T)> = Vec::with_capacity(es.len());
+        for (i, j, v) in es {
+            match out.last_mut() {
+                Some(last) if last.0 == i && last.1 == j => last.2 += v,
+                _ => out.push((i, j, v)),
+            }
+        }
+        out.retain(|e| e.2 != T::from_f64(0.0));
+        Ok(Coef::Entries(out))
     } else {
         SparseColMat::try_new_from_triplets(n, n, &t)
             .map(Coef::Sparse)
@@ -150,7 +290,23 @@ impl<T: Scalar> Lmi<T> {
                 terms.push((k, build(n, es)?));
             }
         }
-        Ok(Lmi { n, a0, terms })
+        let mut lmi = Lmi {
+            n,
+            a0,
+            terms,
+            low_rank: None,
+        };
+        // A dense A₀ with sparse terms: split off its low-rank part so that A(x) stays sparse.
+        let terms_nnz: usize = lmi.terms.iter().map(|(_, c)| c.nnz()).sum();
+        if n > super::super::lanczos::DENSE_LIMIT && terms_nnz < n * n / 4 {
+            if let Coef::Dense(a) = &lmi.a0 {
+                if let Some(lr) = low_rank(a, 16) {
+                    lmi.low_rank = Some(lr);
+                    lmi.a0 = Coef::Entries(Vec::new());
+                }
+            }
+        }
+        Ok(lmi)
     }
 
     /// Whether A(x) is best formed dense (more than a quarter of the entries stored).
@@ -169,6 +325,9 @@ impl<T: Scalar> Lmi<T> {
                     c.add_to(&mut m, x[*j]);
                 }
             }
+            if let Some((q, c)) = &self.low_rank {
+                m += q * c * q.adjoint();
+            }
             Ok(Formed::Dense(m))
         } else {
             let mut t = Vec::new();
@@ -178,9 +337,12 @@ impl<T: Scalar> Lmi<T> {
                     c.triplets(x[*j], &mut t);
                 }
             }
-            SparseColMat::try_new_from_triplets(self.n, self.n, &t)
-                .map(Formed::Sparse)
-                .map_err(|e| format!("could not assemble A(x): {e:?}"))
+            let s = SparseColMat::try_new_from_triplets(self.n, self.n, &t)
+                .map_err(|e| format!("could not assemble A(x): {e:?}"))?;
+            Ok(match &self.low_rank {
+                Some((q, c)) => Formed::SparseLowRank(s, q.clone(), c.clone()),
+                None => Formed::Sparse(s),
+            })
         }
     }
 
@@ -189,20 +351,21 @@ impl<T: Scalar> Lmi<T> {
         let r = p.ncols();
         let mut ap = Mat::<T>::zeros(self.n, r);
         let mut one = |c: &Coef<T>| {
-            c.apply(p, ap.as_mut());
-            let mut m = Mat::<T>::zeros(r, r);
-            faer::linalg::matmul::matmul(
-                m.as_mut(),
-                Accum::Replace,
-                p.adjoint(),
-                ap.as_ref(),
-                T::from_f64(1.0),
-                faer::get_global_parallelism(),
-            );
+            let m = c.project(p, &mut ap);
             // Hermitian by construction; remove rounding asymmetry.
             Mat::from_fn(r, r, |i, j| (m[(i, j)] + m[(j, i)].conjugate()).times(0.5))
         };
-        let m0 = one(&self.a0);
+        let mut m0 = one(&self.a0);
+        if let Some((q, c)) = &self.low_rank {
+            // Pᴴ Q C Qᴴ P
+            let qp = q.adjoint() * p;
+            let add = qp.adjoint() * c * &qp;
+            for j in 0..r {
+                for i in 0..r {
+                    m0[(i, j)] += (add[(i, j)] + add[(j, i)].conjugate()).times(0.5);
+                }
+            }
+        }
         let ms = self.terms.iter().map(|(_, c)| one(c)).collect();
         (m0, ms)
     }

@@ -69,6 +69,8 @@ pub const DEFAULT_MAX_ITER: u64 = 500;
 pub const STALL_ITERATIONS: u64 = 60;
 /// Descent parameter m_L of the serious-step test.
 const M_L: f64 = 0.1;
+/// Largest n for which a slow Lanczos run switches the method to dense eigendecompositions.
+const DENSE_SWITCH_MAX_N: usize = 2000;
 /// Largest n whose objective the engine recomputes at the end.
 const ENGINE_CHECK_MAX_N: usize = 2000;
 
@@ -217,6 +219,8 @@ struct Ctx<'a, T: Scalar> {
     le: Vec<Row>,
     extra: usize,
     products: usize,
+    /// Use the dense eigensolver from now on (see [`Ctx::evaluate`]).
+    dense_eig: bool,
 }
 
 fn rel_violation(r: &Row, x: &[f64], eq: bool) -> f64 {
@@ -237,7 +241,24 @@ impl<T: Scalar> Ctx<'_, T> {
         let a = self.lmi.at(x)?;
         let mut o = EigOptions::<T>::largest(self.k + self.extra);
         o.start = warm.cloned();
-        let e = extreme_eigenpairs(a.op(), &o)?;
+        if self.dense_eig {
+            o.dense_limit = usize::MAX;
+        }
+        let mut e = extreme_eigenpairs(a.op(), &o)?;
+        // Lanczos is slow on spectra whose wanted end is clustered relative to the spectral
+        // width (graph Laplacians near λ₂). When it needed more than 10n column products
+        // (forming the matrix for a dense decomposition costs n, the decomposition O(n³)) and
+        // n is at most DENSE_SWITCH_MAX_N, this and every later evaluation use the dense
+        // solver (exact to rounding). `eigensolver` in the result reports it.
+        if e.method == EigMethod::Lanczos
+            && e.products > 10 * self.lmi.n
+            && self.lmi.n <= DENSE_SWITCH_MAX_N
+        {
+            self.dense_eig = true;
+            o.dense_limit = usize::MAX;
+            self.products += e.products;
+            e = extreme_eigenpairs(a.op(), &o)?;
+        }
         self.products += e.products;
         let phi = self.coef * e.values.iter().take(self.k).sum::<f64>();
         let f = phi + self.c0 + self.lin.iter().zip(x).map(|(a, b)| a * b).sum::<f64>();
@@ -429,6 +450,7 @@ fn run<T: Scalar>(
         le,
         extra: 2,
         products: 0,
+        dense_eig: false,
     };
     let r_max = (2 * k + 6).max(10).min(n);
     let sub_tol = 1e-10;

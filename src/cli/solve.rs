@@ -76,7 +76,6 @@ pub fn run(args: Args) -> ExitCode {
         1.0
     };
     let mut last_draw: Option<Instant> = None;
-    let mut drawn = false;
     let progress = |info: &IterationInfo| {
         if !live {
             return;
@@ -86,7 +85,6 @@ pub fn run(args: Args) -> ExitCode {
             return;
         }
         last_draw = Some(now);
-        drawn = true;
         to_stderr(&format!(
             "\r{}  iter {:>6}  f {:>14.7e}  |g| {:>10.3e}  step {:>10.3e}  {:>7.2}s\x1b[K",
             info.method,

@@ -270,3 +270,46 @@ fn empty_and_tiny() {
     let nan = Mat::<f64>::from_fn(2, 2, |_, _| f64::NAN);
     assert!(extreme_eigenpairs(&nan, &EigOptions::largest(1)).is_err());
 }
+
+/// A huge top cluster (the zero eigenvalues of a disconnected graph's −L) is returned in part
+/// when `max_vectors` is set: `max_vectors` orthonormal eigenvectors of the cluster, on both
+/// paths; without the cap the dense path returns the whole cluster.
+#[test]
+fn max_vectors_caps_a_wide_cluster() {
+    let n = 300;
+    // diag: 120 copies of 5, then 4, 3, … below.
+    let d = |i: usize| {
+        if i < 120 {
+            5.0
+        } else {
+            4.0 - (i - 120) as f64 * 0.01
+        }
+    };
+    let a = Mat::<f64>::from_fn(n, n, |i, j| if i == j { d(i) } else { 0.0 });
+    let whole = extreme_eigenpairs(&a, &EigOptions::largest(2)).unwrap();
+    assert_eq!(whole.values.len(), 120);
+    for dense_limit in [usize::MAX, 0] {
+        let o = EigOptions {
+            max_vectors: 7,
+            dense_limit,
+            ..EigOptions::largest(2)
+        };
+        let e = extreme_eigenpairs(&a, &o).unwrap();
+        assert_eq!(e.values.len(), 7, "dense_limit {dense_limit}");
+        assert!(
+            e.values.iter().all(|v| (v - 5.0).abs() < 1e-9),
+            "{:?}",
+            e.values
+        );
+        // Eigenvectors of the cluster: supported on the first 120 coordinates, orthonormal.
+        let g = e.vectors.transpose() * &e.vectors;
+        for i in 0..7 {
+            for j in 0..7 {
+                let want = if i == j { 1.0 } else { 0.0 };
+                assert!((g[(i, j)] - want).abs() < 1e-10);
+            }
+            let outside: f64 = (120..n).map(|r| e.vectors[(r, i)].powi(2)).sum();
+            assert!(outside < 1e-16, "{outside}");
+        }
+    }
+}

@@ -186,22 +186,8 @@ pub fn solve(sub: &Sub) -> Result<SubSol, SubFailure> {
             .map(|(j, m)| (*j, -m[(r, c)]))
             .collect(),
     };
-    let mut rows = Rows {
-        rows: Vec::new(),
-        cones: Vec::new(),
-    };
-    let neg = |r: &Row| Lin {
-        c0: -r.c0,
-        terms: r.terms.iter().map(|&(j, a)| (j, -a)).collect(),
-    };
-    let eq = rows.block(
-        SupportedConeT::ZeroConeT(sub.eq.len()),
-        sub.eq.iter().map(neg).collect(),
-    );
-    let le = rows.block(
-        SupportedConeT::NonnegativeConeT(sub.le.len()),
-        sub.le.iter().map(neg).collect(),
-    );
+    let mut rows = constraint_rows(sub.eq, sub.le);
+    let (eq, le) = (0..sub.eq.len(), sub.eq.len()..sub.eq.len() + sub.le.len());
     let cut = match sub.cut {
         Some((w0, w)) => {
             let mut l = Lin {
@@ -282,15 +268,16 @@ pub fn solve(sub: &Sub) -> Result<SubSol, SubFailure> {
     })
 }
 
-/// The projection of x₀ onto the constraints: argmin ½‖x − x₀‖² subject to the equalities and
-/// inequalities (a Clarabel QP), the bundle's feasible start.
-pub fn project(
-    n: usize,
-    eq: &[Row],
-    le: &[Row],
-    x0: &[f64],
-    tol: f64,
-) -> Result<Vec<f64>, SubFailure> {
+/// min { qᵀx : x in the constraint set } (a Clarabel LP), or `Unbounded` when the set is
+/// unbounded in a direction of descent. Returned is the smaller of the primal and the dual
+/// objective, so that a tolerance-level inaccuracy errs on the side of a lower bound.
+pub fn lp_min(n: usize, eq: &[Row], le: &[Row], q: &[f64], tol: f64) -> Result<f64, SubFailure> {
+    let rows = constraint_rows(eq, le);
+    let sol = run_clarabel(&CscMatrix::zeros((n, n)), q, &rows, n, tol)?;
+    Ok(sol.obj.min(sol.obj_dual))
+}
+
+fn constraint_rows(eq: &[Row], le: &[Row]) -> Rows {
     let neg = |r: &Row| Lin {
         c0: -r.c0,
         terms: r.terms.iter().map(|&(j, a)| (j, -a)).collect(),
@@ -307,6 +294,19 @@ pub fn project(
         SupportedConeT::NonnegativeConeT(le.len()),
         le.iter().map(neg).collect(),
     );
+    rows
+}
+
+/// The projection of x₀ onto the constraints: argmin ½‖x − x₀‖² subject to the equalities and
+/// inequalities (a Clarabel QP), the bundle's feasible start.
+pub fn project(
+    n: usize,
+    eq: &[Row],
+    le: &[Row],
+    x0: &[f64],
+    tol: f64,
+) -> Result<Vec<f64>, SubFailure> {
+    let rows = constraint_rows(eq, le);
     let q: Vec<f64> = x0.iter().map(|v| -v).collect();
     let pmat = CscMatrix::new(n, n, (0..=n).collect(), (0..n).collect(), vec![1.0; n]);
     let sol = run_clarabel(&pmat, &q, &rows, n, tol)?;
@@ -316,6 +316,8 @@ pub fn project(
 struct Solved {
     x: Vec<f64>,
     z: Vec<f64>,
+    obj: f64,
+    obj_dual: f64,
     iterations: u32,
 }
 
@@ -387,6 +389,8 @@ fn run_clarabel(
     Ok(Solved {
         x: sol.x.clone(),
         z: sol.z.clone(),
+        obj: sol.obj_val,
+        obj_dual: sol.obj_val_dual,
         iterations: sol.iterations,
     })
 }

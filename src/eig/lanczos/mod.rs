@@ -76,6 +76,10 @@ pub struct EigOptions<T: Scalar> {
     pub start: Option<Mat<T>>,
     /// Seed of the random start vectors.
     pub seed: u64,
+    /// Most pairs returned (0: no limit). A cluster wider than this (a graph Laplacian with
+    /// hundreds of zero eigenvalues) is returned in part: `nev` or more of its pairs, at most
+    /// `max(nev, max_vectors)`, an orthonormal basis of part of the eigenspace.
+    pub max_vectors: usize,
 }
 
 impl<T: Scalar> EigOptions<T> {
@@ -92,6 +96,7 @@ impl<T: Scalar> EigOptions<T> {
             dense_limit: DENSE_LIMIT,
             start: None,
             seed: 0x5eed,
+            max_vectors: 0,
         }
     }
     /// The `nev` smallest eigenpairs with default settings.
@@ -280,6 +285,15 @@ fn small_eig<T: Scalar>(h: MatRef<'_, T>, which: Which) -> Result<(Vec<f64>, Mat
     Ok((values, vectors))
 }
 
+/// `w` limited to `max(nev, max_vectors)` when `max_vectors` > 0.
+fn cap(w: usize, nev: usize, max_vectors: usize) -> usize {
+    if max_vectors == 0 {
+        w
+    } else {
+        w.min(nev.max(max_vectors))
+    }
+}
+
 /// Number wanted after widening `nev` to complete the cluster at its boundary.
 fn widen(values: &[f64], nev: usize, tol: f64) -> usize {
     let scale = values.iter().fold(1e-300_f64, |m, v| m.max(v.abs()));
@@ -348,7 +362,7 @@ fn dense<T: Scalar>(
         }
     };
     let (values, vectors) = small_eig(a, opts.which)?;
-    let w = widen(&values, nev, opts.cluster_tol);
+    let w = cap(widen(&values, nev, opts.cluster_tol), nev, opts.max_vectors);
     let vectors = vectors.subcols(0, w).to_owned();
     let values = values[..w].to_vec();
     let residuals = residuals(op, &values, &vectors);
@@ -546,6 +560,7 @@ fn lanczos<T: Scalar>(
             continue;
         }
         if done || restarts >= opts.max_restarts || q.ncols() >= n {
+            let want = cap(want, nev, opts.max_vectors);
             let vectors = x.subcols(0, want).to_owned();
             let values = theta[..want].to_vec();
             let residuals = residuals(op, &values, &vectors);

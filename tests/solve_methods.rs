@@ -288,7 +288,20 @@ fn status_max_iterations() {
 
 #[test]
 fn status_time_limit() {
-    let p = load_problem(Path::new("problems/phase_retrieval.toml")).unwrap();
+    // Steepest descent on an ill-conditioned least-squares problem (a 1000 × 900 Gaussian A:
+    // κ(AᴴA) ≈ ((√1000 + √900)/(√1000 − √900))² ≈ 1500, tens of thousands of iterations to
+    // rounding level) cannot finish within 50 ms, so the limit is what stops it.
+    let p = parse(
+        r#"
+[variables]
+x = { type = "complex", shape = [900] }
+[data]
+A = { random = "complex_normal", shape = [1000, 900], seed = 3 }
+b = { random = "complex_normal", shape = [1000], seed = 4 }
+[objective]
+minimize = "norm2sq(A * x - b)"
+"#,
+    );
     let r = solve(
         &p,
         &SolveOptions {

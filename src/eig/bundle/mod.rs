@@ -47,6 +47,7 @@
 //! [`DEFAULT_MAX_ITER`]), the time limit, Ctrl-C; `stalled` when neither bound improved in
 //! [`STALL_ITERATIONS`] iterations.
 
+pub mod ipm;
 pub mod lmi;
 pub mod subproblem;
 
@@ -71,6 +72,8 @@ pub const STALL_ITERATIONS: u64 = 60;
 const M_L: f64 = 0.1;
 /// Largest n for which a slow Lanczos run switches the method to dense eigendecompositions.
 const DENSE_SWITCH_MAX_N: usize = 2000;
+/// Largest subspace the basis grows to (the dual rank seen at the subproblems decides).
+const R_CAP: usize = 32;
 /// Largest n whose objective the engine recomputes at the end.
 const ENGINE_CHECK_MAX_N: usize = 2000;
 
@@ -496,7 +499,8 @@ fn run<T: Scalar>(
         dense_eig: false,
         max_vectors: 0,
     };
-    let r_max = (2 * k + 6).max(10).min(n);
+    let mut r_max = (2 * k + 6).max(10).min(n);
+    let r_cap = R_CAP.max(r_max).min(n);
     ctx.max_vectors = r_max;
     let sub_tol = 1e-10;
     let setup_time = t_setup.elapsed().as_secs_f64();
@@ -730,7 +734,9 @@ fn run<T: Scalar>(
         } else {
             nulls += 1;
             null_run += 1;
-            if null_run >= 2 {
+            // A model that predicts no decrease (pred ≤ 0, the subproblem's rounding level) is
+            // not improved by a larger u, which would only make the next subproblem stiffer.
+            if null_run >= 2 && pred > 0.0 {
                 u = (u * 2.0).min(1e12);
                 null_run = 0;
             }
@@ -779,6 +785,13 @@ fn run<T: Scalar>(
                     .filter(|&i| lam[i] >= 1e-3 * top && top > 0.0)
                     .collect();
                 idx.sort_by(|a, b| lam[*b].total_cmp(&lam[*a]));
+                // The dual uses every kept direction: the active eigenspace may be larger than
+                // the subspace (the optimum's multiplicity), so the subspace grows.
+                if idx.len() + k + 2 >= r_max && r_max < r_cap {
+                    r_max = (r_max + 4).min(r_cap);
+                    ctx.max_vectors = r_max;
+                    ctx.extra = (r_max / 4).max(2);
+                }
                 idx.truncate(r_max.saturating_sub(k + 2));
                 let q = Mat::from_fn(r, idx.len(), |i, j| e.U()[(i, idx[j])]);
                 &p * &q

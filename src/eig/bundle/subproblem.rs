@@ -143,23 +143,48 @@ impl Rows {
     }
 }
 
-/// The symmetric p × p matrix of an svec block (off-diagonals / √2).
-fn unsvec(z: &[f64], p: usize) -> Mat<f64> {
-    let mut u = Mat::<f64>::zeros(p, p);
-    let mut i = 0;
-    for c in 0..p {
-        for r in 0..=c {
-            let v = if r == c { z[i] } else { z[i] / SQRT_2 };
-            u[(r, c)] = v;
-            u[(c, r)] = v;
-            i += 1;
-        }
+/// Solves the subproblem: the proximal λ_max program by the structured interior-point method
+/// of [`super::ipm`] when it applies and converges, everything else (and its failures) by
+/// Clarabel.
+///
+/// The returned model value is recomputed from x, c·max(w̄₀ + w̄ᵀx, sum_largest(M(x), k)) + ℓᵀx
+/// (eigenvalues of the small matrix), rather than taken from the epigraph variable t, which an
+/// interior-point solution leaves above the maximum by its slack: the serious-step test
+/// compares this value with f at the center to ~1e-12, far below the solvers' tolerances.
+pub fn solve(sub: &Sub) -> Result<SubSol, SubFailure> {
+    let mut s = match super::ipm::solve(sub) {
+        Some(s) => s,
+        None => solve_clarabel(sub)?,
+    };
+    if let Some(m) = model_value(sub, &s.x) {
+        s.model = m;
     }
-    u
+    Ok(s)
 }
 
-/// Solves the subproblem.
-pub fn solve(sub: &Sub) -> Result<SubSol, SubFailure> {
+/// c·φ̂(x) + ℓᵀx with φ̂(x) = max(w̄₀ + w̄ᵀx, sum_largest(M(x), k)); on the real embedding R(M)
+/// every eigenvalue of M appears `mult` times, so the sum of the largest k·mult is divided by
+/// `mult`.
+pub fn model_value(sub: &Sub, x: &[f64]) -> Option<f64> {
+    let mut m = sub.m0.clone();
+    for (j, mj) in sub.mj {
+        if x[*j] != 0.0 {
+            m += mj * faer::Scale(x[*j]);
+        }
+    }
+    let mut ev = m.self_adjoint_eigenvalues(faer::Side::Lower).ok()?;
+    ev.sort_by(|a, b| b.total_cmp(a));
+    let kk = (sub.k * sub.mult).min(ev.len());
+    let mut phi = ev[..kk].iter().sum::<f64>() / sub.mult as f64;
+    if let Some((w0, w)) = sub.cut {
+        phi = phi.max(w0 + w.iter().zip(x).map(|(a, b)| a * b).sum::<f64>());
+    }
+    let v = sub.coef * phi + sub.lin.iter().zip(x).map(|(a, b)| a * b).sum::<f64>();
+    v.is_finite().then_some(v)
+}
+
+/// Solves the subproblem with Clarabel.
+pub fn solve_clarabel(sub: &Sub) -> Result<SubSol, SubFailure> {
     let n = sub.n_x;
     let p = sub.m0.nrows();
     let kk = sub.k * sub.mult;
@@ -261,7 +286,7 @@ pub fn solve(sub: &Sub) -> Result<SubSol, SubFailure> {
         x,
         model,
         beta: cut.map_or(0.0, |i| sol.z[i].max(0.0)),
-        u_r: unsvec(&sol.z[lmi], p),
+        u_r: super::ipm::unsvec(&sol.z[lmi], p),
         mu: sol.z[eq].to_vec(),
         nu: sol.z[le].iter().map(|v| v.max(0.0)).collect(),
         iterations: sol.iterations,

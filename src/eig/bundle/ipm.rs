@@ -424,16 +424,32 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
+/// M x, sequential (a matrix–vector product is memory-bound; threads only add hand-offs).
 fn mat_vec(m: &Mat<f64>, x: &[f64]) -> Vec<f64> {
-    let xv = faer::ColRef::from_slice(x);
-    let y = m * xv;
-    (0..m.nrows()).map(|i| y[i]).collect()
+    let mut y = Mat::<f64>::zeros(m.nrows(), 1);
+    faer::linalg::matmul::matmul(
+        y.as_mut(),
+        Accum::Replace,
+        m.as_ref(),
+        faer::MatRef::from_column_major_slice(x, x.len(), 1),
+        1.0,
+        faer::Par::Seq,
+    );
+    (0..m.nrows()).map(|i| y[(i, 0)]).collect()
 }
 
+/// Mᵀ z, sequential.
 fn mat_t_vec(m: &Mat<f64>, z: &[f64]) -> Vec<f64> {
-    let zv = faer::ColRef::from_slice(z);
-    let y = m.transpose() * zv;
-    (0..m.ncols()).map(|i| y[i]).collect()
+    let mut y = Mat::<f64>::zeros(m.ncols(), 1);
+    faer::linalg::matmul::matmul(
+        y.as_mut(),
+        Accum::Replace,
+        m.transpose(),
+        faer::MatRef::from_column_major_slice(z, z.len(), 1),
+        1.0,
+        faer::Par::Seq,
+    );
+    (0..m.ncols()).map(|i| y[(i, 0)]).collect()
 }
 
 /// The factored reduced system of one scaling.
@@ -474,14 +490,26 @@ impl<'d> Factored<'d> {
         } else {
             faer::Par::Seq
         };
-        faer::linalg::matmul::matmul(
-            big.as_mut().submatrix_mut(0, 0, m, m),
-            Accum::Replace,
-            fs.as_ref(),
-            fs.transpose(),
-            1.0,
-            par,
-        );
+        // Lower triangle only (half the flops of a full product), mirrored below.
+        {
+            use faer::linalg::matmul::triangular::{matmul, BlockStructure};
+            matmul(
+                big.as_mut().submatrix_mut(0, 0, m, m),
+                BlockStructure::TriangularLower,
+                Accum::Replace,
+                fs.as_ref(),
+                BlockStructure::Rectangular,
+                fs.transpose(),
+                BlockStructure::Rectangular,
+                1.0,
+                par,
+            );
+        }
+        for j in 0..m {
+            for i in 0..j {
+                big[(i, j)] = big[(j, i)];
+            }
+        }
         // 𝒢 of the block: X ↦ G X G in svec coordinates,
         // ⟨E_kl, G E_ij G⟩ = 2 α_kl α_ij (G_ki G_jl + G_kj G_il), α = 1/√2 off the diagonal, ½ on it.
         let p = data.p;

@@ -72,6 +72,9 @@ pub const STALL_ITERATIONS: u64 = 60;
 const M_L: f64 = 0.1;
 /// Largest n for which a slow Lanczos run switches the method to dense eigendecompositions.
 const DENSE_SWITCH_MAX_N: usize = 2000;
+/// Subspace steps in a row that did not improve the center before the step is taken only every
+/// third iteration.
+const SUBSPACE_MISSES: u32 = 3;
 /// Largest subspace the basis grows to (the dual rank seen at the subproblems decides).
 const R_CAP: usize = 32;
 /// Largest n whose objective the engine recomputes at the end.
@@ -585,6 +588,7 @@ fn run<T: Scalar>(
     };
     notify(0, &center, 0.0);
     let mut lower = f64::NEG_INFINITY;
+    let (mut misses, mut last_pred) = (0u32, f64::INFINITY);
     let mut bound_kind = Bound::Multipliers(f64::NAN);
     let constrained = !ctx.eq.is_empty() || !ctx.le.is_empty();
     let (mut serious, mut nulls, mut null_run) = (0u64, 0u64, 0u32);
@@ -639,7 +643,17 @@ fn run<T: Scalar>(
             prox: Some((u, &center.x)),
             ..base
         });
-        let plain_sol = subproblem::solve(&base);
+        // The subspace step every iteration while it pays (its point became the center); after
+        // SUBSPACE_MISSES misses in a row every third iteration, and whenever the last
+        // predicted decrease is at the stopping level (then only its bound is missing).
+        let plain_now = misses < SUBSPACE_MISSES
+            || iter % 3 == 0
+            || last_pred <= limits.tol * center.f.abs().max(1.0);
+        let plain_sol = if plain_now {
+            subproblem::solve(&base)
+        } else {
+            Err(SubFailure::Other("skipped".into()))
+        };
         t_sub += ts.elapsed().as_secs_f64();
         let prox_sol = match prox_sol {
             Ok(s) => s,
@@ -659,8 +673,10 @@ fn run<T: Scalar>(
         let te = Instant::now();
         let cand = ctx.evaluate(&prox_sol.x, Some(&p))?;
         let cand_s = match &plain_sol {
-            Ok(s) => Some(ctx.evaluate(&s.x, Some(&p))?),
-            Err(_) => None,
+            Ok(s) if misses < SUBSPACE_MISSES || iter % 9 == 0 => {
+                Some(ctx.evaluate(&s.x, Some(&p))?)
+            }
+            _ => None,
         };
         t_eig += te.elapsed().as_secs_f64();
         eig_method = cand.method;
@@ -744,8 +760,12 @@ fn run<T: Scalar>(
         if let Some(c) = &cand_s {
             if c.violation <= feasible_tol && c.f < center.f {
                 center = cand_clone(c);
+                misses = 0;
+            } else {
+                misses += 1;
             }
         }
+        last_pred = pred;
         history.push(HistoryEntry {
             iter,
             value: center.f,

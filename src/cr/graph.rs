@@ -179,10 +179,10 @@ pub enum Op {
     Fft,
     /// numpy inverse FFT of a vector (1/n)
     Ifft,
-    /// Σᵢ x[i]·S[i] for a sparse stack S and a vector x of length k (a scalar when k = 1):
+    /// Σᵢ x\[i\]·S\[i\] for a sparse stack S and a vector x of length k (a scalar when k = 1):
     /// vec(result) = F x with F the (m·n) × k matrix of the stack ([`SparseStack`])
     Lincomb(Arc<SparseStack>),
-    /// its adjoint G ↦ (⟨S[i], G⟩)ᵢ = Fᴴ vec(G), a vector of length k (the node's shape)
+    /// its adjoint G ↦ (⟨S\[i\], G⟩)ᵢ = Fᴴ vec(G), a vector of length k (the node's shape)
     StackAdj(Arc<SparseStack>),
     /// a user operation
     Custom(Arc<dyn CustomOp>),

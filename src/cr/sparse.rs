@@ -10,7 +10,7 @@
 //! column per direction) until it fills up ([`DENSE_FILL`]), and converted to a dense
 //! [`Batch`] from there on (where dense kernels, e.g. one GEMM over all directions, win).
 //!
-//! The rules are those of [`super::tangent`] (dw = (∂φ/∂u)·du + (∂φ/∂ū)·conj(du), DESIGN.md §1)
+//! The rules are those of `cr::tangent` (dw = (∂φ/∂u)·du + (∂φ/∂ū)·conj(du), DESIGN.md §1)
 //! restricted to the stored entries: every rule is linear in the tangent, so an entry that is
 //! zero in every argument's tangent is zero in the result, and only the argument's nonzeros
 //! need visiting. Products and index maps gather their results in a sparse accumulator
@@ -305,7 +305,7 @@ pub fn transpose(d: &SparseBatch, ar: usize, conj: bool, r: usize) -> SparseBatc
     })
 }
 
-/// Tangents of a gather: entry t of the result is entry idx[t] of the argument (whose tangents
+/// Tangents of a gather: entry t of the result is entry idx\[t\] of the argument (whose tangents
 /// have `d.rows` entries). Visits the stored entries through the inverse map of `idx`.
 pub fn gather(d: &SparseBatch, idx: &[usize], rows: usize) -> SparseBatch {
     // Inverse map in compressed form: the t with idx[t] = e are inv[start[e]..start[e + 1]].
@@ -341,7 +341,7 @@ pub fn sum(d: &SparseBatch) -> Batch {
     out
 }
 
-/// Tangents of a scatter: entry t of the argument is added to entry idx[t] of the result.
+/// Tangents of a scatter: entry t of the argument is added to entry idx\[t\] of the result.
 pub fn scatter(d: &SparseBatch, idx: &[usize], rows: usize) -> SparseBatch {
     build(rows, d.k, |j, spa| {
         let (ix, vx) = d.col(j);

@@ -42,7 +42,7 @@
 //! **Trust regions.** A trust-region method stalls when [`MAX_REJECTIONS`] consecutive steps are
 //! rejected, the radius shrinking at least fourfold each time. For these stalls L̂ in (3) is the
 //! curvature along the gradient, c_g = ⟨g, ∇²f g⟩/‖g‖² (one Hessian–vector product, see
-//! [`Curvature`]), not the curvature of the last accepted step: once the radius r is below
+//! `Curvature`), not the curvature of the last accepted step: once the radius r is below
 //! ‖g‖/c_g, Steihaug's first CG step already reaches the boundary along −g, so the trial step is
 //! −r g/‖g‖ with predicted decrease r‖g‖ − ½r²c_g ≥ ½r‖g‖, and a smooth f realizes it to first
 //! order (ρ → 1). The radius passed through every scale down to 4⁻⁶⁰ of its size and every

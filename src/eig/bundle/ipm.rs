@@ -29,15 +29,19 @@
 //! (ibid. § 4.2): with S = L_s L_sᵀ, Z = L_z L_zᵀ and the SVD L_zᵀ L_s = U Σ Vᵀ, R = L_s V Σ^{-1/2}
 //! gives R⁻¹ S R⁻ᵀ = Rᵀ Z R = Σ = λ, R⁻¹ = Σ^{-1/2} Uᵀ L_zᵀ. Each Newton system
 //!
+//! ```text
 //! [P  Gᵀ  Eᵀ] [Δy]   [r₁]
 //! [G  −𝒢  0 ] [Δz] = [r₂]      𝒢 = W⁻¹W⁻ᵀ: X ↦ (RRᵀ) X (RRᵀ) on the block, s/z on the orthant
 //! [E   0  0 ] [Δμ]   [r₃]
+//! ```
 //!
 //! is reduced by eliminating the diagonal rows and then x (D = u I + bound terms, diagonal):
 //! with F the x-columns and f the t-column of the other rows, ζ their multipliers,
 //!
+//! ```text
 //! [F D⁻¹Fᵀ + 𝒢̃   −f] [ζ ]   [F D⁻¹ r₁ₓ − r̃]
 //! [   −fᵀ         0 ] [Δt] = [   −r₁ₜ     ],   Δx = D⁻¹(r₁ₓ − Fᵀζ),
+//! ```
 //!
 //! one LU factorization per iteration shared by the predictor and the corrector.
 //!

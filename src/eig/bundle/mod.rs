@@ -9,39 +9,50 @@
 //! ("Bandgap optimization of two-dimensional photonic crystals using semidefinite programming
 //! and subspace methods", J. Comput. Phys. 229, 2010). Each iteration, with the stability center
 //! x̂, the basis P (n × r, orthonormal) and the aggregate W̄ ([`subproblem`] has the model):
-//! 1. **Proximal step**: x⁺ = argmin φ̂(x)·c + ℓᵀx + (u/2)‖x − x̂‖² over the constraints
-//!    (Clarabel, PSD block of size r, or 2r for Hermitian data embedded real); f(x⁺) is evaluated
-//!    with the k + 2 largest eigenpairs of A(x⁺) ([`crate::eig::lanczos`]: dense faer for
-//!    n ≤ 200, block Lanczos above, warm-started from P).
+//! 1. **Proximal step**: x⁺ = argmin φ̂(x)·c + ℓᵀx + (u/2)‖x − x̂‖² over the constraints (PSD
+//!    block of size r, or 2r for Hermitian data embedded real; for λ_max the structured
+//!    interior-point method of [`ipm`], which eliminates x through the diagonal proximal and
+//!    bound terms, else Clarabel); f(x⁺) is evaluated with the k + extra largest eigenpairs of
+//!    A(x⁺) ([`crate::eig::lanczos`]: dense faer for n ≤ 200, block Lanczos above,
+//!    warm-started from P, at most r_max returned).
 //!    *Serious step* when f(x̂) − f(x⁺) ≥ m_L (f(x̂) − f̂(x⁺)), m_L = 0.1 (then u is halved when
-//!    the model predicted well, ratio ≥ 0.5), else *null step* (u doubled after two in a row).
+//!    the model predicted well, ratio ≥ 0.5), else *null step* (u doubled after two in a row
+//!    while the model still predicts a decrease).
 //! 2. **Subspace step** (Men et al.): the same model without the proximal term, i.e. the SDP
 //!    restricted to the subspace; when it is bounded its solution x_s is evaluated too and
 //!    becomes the center if it is better. Once span(P) holds the optimal eigenspace this step
 //!    lands on the optimum, which gives fast final convergence where the proximal steps alone
-//!    converge slowly.
+//!    converge slowly. After [`SUBSPACE_MISSES`] steps in a row that did not improve the center
+//!    it is taken every third iteration only (its point evaluated every ninth), and whenever
+//!    the predicted decrease is at the stopping level (its dual then gives the bound).
 //! 3. **Update** (Helmberg & Rendl §4): the dual matrix Ũ of the proximal subproblem is
 //!    decomposed; eigenvectors with weight ≥ 10⁻³ of the largest are kept (P Q₁), the new
 //!    aggregate is the whole subproblem solution W̄ ← (β W̄ + P Ũ Pᴴ)/c (kept only through
 //!    the numbers ⟨Aⱼ, W̄⟩, j = 0..N), and the new basis is P Q₁ plus the computed eigenvectors at
-//!    x⁺ and x_s, orthonormalized, at most r_max = max(2k + 6, 10) columns.
+//!    x⁺ and x_s, orthonormalized, at most r_max columns. r_max starts at max(2k + 6, 10) and
+//!    grows by 4 (up to [`R_CAP`]) whenever the dual uses every kept direction: the optimal
+//!    eigenvalue's multiplicity (9 on a 100-node graph, about 20 at 1000 nodes) decides the
+//!    subspace the model needs.
 //!
-//! **Certificate.** Any W with 0 ⪯ W ⪯ I, tr W = k (for k = 1: W ⪰ 0, tr W = 1), multipliers μ
-//! and ν ≥ 0 give, for every feasible x, by Fan's inequality c φ(A(x)) ≥ c⟨A(x), W⟩ and by
-//! ν ≥ 0 the Lagrangian bound f(x) ≥ L(x) = c⟨A(x), W⟩ + ℓᵀx + c₀ + μᵀ(Ex + e) + νᵀ(Gx + g),
-//! which is affine in x with slope ρ = (c⟨Aⱼ, W⟩ + ℓⱼ + (Eᵀμ + Gᵀν)ⱼ)ⱼ; when ρ = 0 it is a
-//! constant, a lower bound on the optimum. The bound is taken from the dual of the **subspace
-//! problem without the proximal term** (whose stationarity is exactly ρ = 0 up to Clarabel's
-//! tolerance; W = (β W̄ + P Ũ Pᴴ)/c lies in the feasible set because the subspace set is
-//! inside it, after clipping Ũ's eigenvalues into [0, γ] and rescaling its trace), or from the
-//! proximal problem's dual when the subspace problem is unbounded (then ρ = −u(x⁺ − x̂), small
-//! only near convergence). With x_b the best feasible point found, the gap is computed as a sum
-//! of nonnegative terms, gap = c(φ(A(x_b)) − ⟨A(x_b), W⟩) − μᵀ(Ex_b + e) − νᵀ(Gx_b + g),
-//! lower bound = f(x_b) − gap. `optimal` needs gap ≤ tol·max(1, |f(x_b)|) **and** the dual
-//! residual ‖ρ‖₂·max(1, ‖x_b‖₂) ≤ tol·max(1, |f(x_b)|) (the bound is exact up to ρᵀ(x* − x_b)),
-//! and x_b feasible to 1e-8 relative. The objective at x_b is finally recomputed by the
-//! expression engine (dense eigendecomposition, n ≤ 2000) and must agree with the bundle's own
-//! value, which checks the extraction of A(x).
+//! **Certificate.** Any W with 0 ⪯ W ⪯ I, tr W = k (for k = 1: W ⪰ 0, tr W = 1) gives, by Fan's
+//! inequality, the affine minorant f(x) ≥ c⟨A(x), W⟩ + ℓᵀx + c₀ = κ + sᵀx for every x, with
+//! slope sⱼ = c⟨Aⱼ, W⟩ + ℓⱼ. Two lower bounds on the optimum follow, and the larger is kept:
+//! - **over the polyhedron**: min { κ + sᵀx : Ex + e = 0, Gx + g ≤ 0 }, a linear program
+//!   (Clarabel; the smaller of its primal and dual objectives), exact for any such W; used when
+//!   there are constraints (without them the minimum is −∞ unless s = 0);
+//! - **from the multipliers** μ, ν ≥ 0 of the subproblem: L(x) = κ + sᵀx + μᵀ(Ex + e) +
+//!   νᵀ(Gx + g) has slope ρ = s + Eᵀμ + Gᵀν; with x_b the best feasible point,
+//!   gap = c(φ(A(x_b)) − ⟨A(x_b), W⟩) − μᵀ(Ex_b + e) − νᵀ(Gx_b + g) ≥ 0 and the bound
+//!   f(x_b) − gap, which is exact up to ρᵀ(x* − x_b), so it is used only when
+//!   ‖ρ‖₂·max(1, ‖x_b‖₂) ≤ tol·max(1, |f(x_b)|).
+//!
+//! W = (β W̄ + P Ũ Pᴴ)/c comes from the duals of both subproblems (W is feasible because the
+//! subspace set is inside the full one, after clipping Ũ's eigenvalues into [0, γ] and
+//! rescaling its trace); the subspace problem's dual is the best W the subspace offers for the
+//! polyhedral bound (by minimax it attains the subspace problem's optimal value). `optimal`
+//! needs f(x_b) − lower bound ≤ tol·max(1, |f(x_b)|) and x_b feasible to 1e-8 relative. The
+//! objective at x_b is finally recomputed by the expression engine (dense eigendecomposition,
+//! n ≤ 2000) and must agree with the bundle's own value, which checks the extraction of A(x).
 //!
 //! **Limits.** `tol` (default [`DEFAULT_TOL`]), `max_iter` (bundle iterations, default
 //! [`DEFAULT_MAX_ITER`]), the time limit, Ctrl-C; `stalled` when neither bound improved in
@@ -74,9 +85,9 @@ const M_L: f64 = 0.1;
 const DENSE_SWITCH_MAX_N: usize = 2000;
 /// Subspace steps in a row that did not improve the center before the step is taken only every
 /// third iteration.
-const SUBSPACE_MISSES: u32 = 3;
+pub const SUBSPACE_MISSES: u32 = 3;
 /// Largest subspace the basis grows to (the dual rank seen at the subproblems decides).
-const R_CAP: usize = 32;
+pub const R_CAP: usize = 32;
 /// Largest n whose objective the engine recomputes at the end.
 const ENGINE_CHECK_MAX_N: usize = 2000;
 

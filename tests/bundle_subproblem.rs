@@ -77,6 +77,19 @@ fn objective(sub: &Sub, x: &[f64]) -> f64 {
     sub.coef * phi + lin + 0.5 * u * prox
 }
 
+/// Both solvers; the structured method's point must be feasible and optimal to the accuracy
+/// of both (F is u-strongly convex, so with u > 0 the points agree to about √(2ΔF/u) ~ 1e-6).
+fn solve_both(sub: &Sub) -> (SubSol, SubSol) {
+    let a = ipm::solve(sub).expect("the structured method converges");
+    let b = solve_clarabel(sub).unwrap();
+    let (fa, fb) = (objective(sub, &a.x), objective(sub, &b.x));
+    assert!(
+        fa <= fb + 1e-9 * fb.abs().max(1.0),
+        "F {fa} vs Clarabel's {fb}"
+    );
+    (a, b)
+}
+
 /// Random data: p × p block, n coordinates, a cut, lower bounds on every other coordinate (the
 /// diagonal rows), a general inequality and an equality.
 fn case(seed: u64, p: usize, n: usize, with_rows: bool) {
@@ -119,15 +132,7 @@ fn case(seed: u64, p: usize, n: usize, with_rows: bool) {
         prox: Some((2.0, &xh)),
         tol: 1e-10,
     };
-    let a = ipm::solve(&sub).expect("the structured method converges");
-    let b = solve_clarabel(&sub).unwrap();
-    // Optimal to the accuracy of both solvers (F is u-strongly convex, so the points agree to
-    // about √(2ΔF/u) ~ 1e-6), and feasible.
-    let (fa, fb) = (objective(&sub, &a.x), objective(&sub, &b.x));
-    assert!(
-        fa <= fb + 1e-9 * fb.abs().max(1.0),
-        "F {fa} vs Clarabel's {fb}"
-    );
+    let (a, b) = solve_both(&sub);
     compare(&a, &b, 1e-5);
     // Some bounds are active, so the diagonal rows matter.
     if with_rows {
@@ -184,13 +189,7 @@ fn agrees_with_clarabel_without_prox_when_bounded() {
         prox: None,
         tol: 1e-10,
     };
-    let a = ipm::solve(&sub).expect("the structured method converges");
-    let b = solve_clarabel(&sub).unwrap();
-    let (fa, fb) = (objective(&sub, &a.x), objective(&sub, &b.x));
-    assert!(
-        fa <= fb + 1e-9 * fb.abs().max(1.0),
-        "F {fa} vs Clarabel's {fb}"
-    );
+    let (a, b) = solve_both(&sub);
     assert!(
         (a.model - b.model).abs() < 1e-8,
         "{} vs {}",

@@ -45,6 +45,53 @@ pub struct Lin {
     pub terms: Vec<(usize, f64)>,
 }
 
+/// Clarabel's (A, b) for rows whose values must lie in the cones: s = b − A y is the row value,
+/// so b = c₀ and A = −coefficients (repeated coefficients of one variable add up, zero
+/// coefficients are skipped), A as CSC with `nv` columns.
+///
+/// ```
+/// use wirtinger::eig::conic::{constraint_matrix, Lin};
+/// // Rows 1 + 2y₀ − y₁ + y₁ and 3y₁: A = −[[2, 0], [0, 3]], b = (1, 0).
+/// let rows = [
+///     Lin { c0: 1.0, terms: vec![(0, 2.0), (1, -1.0), (1, 1.0)] },
+///     Lin { c0: 0.0, terms: vec![(1, 3.0)] },
+/// ];
+/// let (a, b) = constraint_matrix(&rows, 2);
+/// assert_eq!(b, vec![1.0, 0.0]);
+/// assert_eq!(a.nzval, vec![-2.0, 0.0, -3.0]);
+/// ```
+pub fn constraint_matrix(rows: &[Lin], nv: usize) -> (CscMatrix<f64>, Vec<f64>) {
+    let m = rows.len();
+    let mut cols: Vec<Vec<(usize, f64)>> = vec![Vec::new(); nv];
+    let mut rhs = Vec::with_capacity(m);
+    for (i, r) in rows.iter().enumerate() {
+        rhs.push(r.c0);
+        for &(j, a) in &r.terms {
+            if a != 0.0 {
+                cols[j].push((i, -a));
+            }
+        }
+    }
+    let (mut colptr, mut rowval, mut nzval) = (vec![0], Vec::new(), Vec::new());
+    for col in &mut cols {
+        col.sort_by_key(|&(i, _)| i);
+        let mut last: Option<usize> = None;
+        for &(i, a) in col.iter() {
+            if last == Some(i) {
+                if let Some(v) = nzval.last_mut() {
+                    *v += a;
+                }
+            } else {
+                rowval.push(i);
+                nzval.push(a);
+                last = Some(i);
+            }
+        }
+        colptr.push(rowval.len());
+    }
+    (CscMatrix::new(m, nv, colptr, rowval, nzval), rhs)
+}
+
 impl Lin {
     fn var(j: usize, c: f64) -> Lin {
         Lin {
@@ -517,39 +564,11 @@ pub fn build(rec: &Recognized) -> Conic {
     for &(j, a) in &obj.terms {
         q[j] += a;
     }
-    // s = b − A y = row value: b = c₀, A = −coefficients.
-    let m = b.rows.len();
-    let mut cols: Vec<Vec<(usize, f64)>> = vec![Vec::new(); nv];
-    let mut rhs = Vec::with_capacity(m);
-    for (i, r) in b.rows.iter().enumerate() {
-        rhs.push(r.c0);
-        for &(j, a) in &r.terms {
-            if a != 0.0 {
-                cols[j].push((i, -a));
-            }
-        }
-    }
-    let (mut colptr, mut rowval, mut nzval) = (vec![0], Vec::new(), Vec::new());
-    for col in &mut cols {
-        col.sort_by_key(|&(i, _)| i);
-        let mut last: Option<usize> = None;
-        for &(i, a) in col.iter() {
-            if last == Some(i) {
-                if let Some(v) = nzval.last_mut() {
-                    *v += a;
-                }
-            } else {
-                rowval.push(i);
-                nzval.push(a);
-                last = Some(i);
-            }
-        }
-        colptr.push(rowval.len());
-    }
+    let (a, rhs) = constraint_matrix(&b.rows, nv);
     Conic {
         q,
         offset: obj.c0,
-        a: CscMatrix::new(m, nv, colptr, rowval, nzval),
+        a,
         b: rhs,
         cones: b.cones,
         n_coords: n,

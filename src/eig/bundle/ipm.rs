@@ -112,7 +112,13 @@ fn svec(m: &Mat<f64>) -> Vec<f64> {
     v
 }
 
-/// The symmetric matrix of an svec vector.
+/// The symmetric matrix of an svec vector (columns of the upper triangle in order, off-diagonal
+/// entries scaled by √2, so that ⟨svec A, svec B⟩ = ⟨A, B⟩).
+///
+/// ```
+/// let u = wirtinger::eig::bundle::ipm::unsvec(&[1.0, 2f64.sqrt() * 5.0, 3.0], 2);
+/// assert_eq!((u[(0, 0)], u[(0, 1)], u[(1, 0)], u[(1, 1)]), (1.0, 5.0, 5.0, 3.0));
+/// ```
 pub fn unsvec(z: &[f64], p: usize) -> Mat<f64> {
     let mut u = Mat::<f64>::zeros(p, p);
     for c in 0..p {
@@ -430,30 +436,25 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 
 /// M x, sequential (a matrix–vector product is memory-bound; threads only add hand-offs).
 fn mat_vec(m: &Mat<f64>, x: &[f64]) -> Vec<f64> {
+    product(m.as_ref(), x)
+}
+
+/// Mᵀ z, sequential.
+fn mat_t_vec(m: &Mat<f64>, z: &[f64]) -> Vec<f64> {
+    product(m.transpose(), z)
+}
+
+fn product(m: faer::MatRef<'_, f64>, x: &[f64]) -> Vec<f64> {
     let mut y = Mat::<f64>::zeros(m.nrows(), 1);
     faer::linalg::matmul::matmul(
         y.as_mut(),
         Accum::Replace,
-        m.as_ref(),
+        m,
         faer::MatRef::from_column_major_slice(x, x.len(), 1),
         1.0,
         faer::Par::Seq,
     );
     (0..m.nrows()).map(|i| y[(i, 0)]).collect()
-}
-
-/// Mᵀ z, sequential.
-fn mat_t_vec(m: &Mat<f64>, z: &[f64]) -> Vec<f64> {
-    let mut y = Mat::<f64>::zeros(m.ncols(), 1);
-    faer::linalg::matmul::matmul(
-        y.as_mut(),
-        Accum::Replace,
-        m.transpose(),
-        faer::MatRef::from_column_major_slice(z, z.len(), 1),
-        1.0,
-        faer::Par::Seq,
-    );
-    (0..m.ncols()).map(|i| y[(i, 0)]).collect()
 }
 
 /// The factored reduced system of one scaling.
@@ -692,6 +693,30 @@ fn newton(
 
 /// Solves the proximal λ_max subproblem, or `None` (not applicable, or no convergence: the
 /// caller falls back to Clarabel).
+///
+/// ```
+/// use faer::Mat;
+/// use wirtinger::eig::bundle::ipm;
+/// use wirtinger::eig::bundle::subproblem::{model_value, solve_clarabel, Row, Sub};
+/// // min λ_max(diag(x₀, x₁)) + ½‖x − (1, 3)‖² over x₀ + x₁ = 2, x ≥ 0: on x₀ ≤ 1 the objective
+/// // is 3 − x₀ + x₀², least at x = (0.5, 1.5), where λ_max = 1.5.
+/// let m0 = Mat::<f64>::zeros(2, 2);
+/// let e = |i: usize| Mat::<f64>::from_fn(2, 2, |a, b| if a == i && b == i { 1.0 } else { 0.0 });
+/// let mj = vec![(0, e(0)), (1, e(1))];
+/// let eq = vec![Row { c0: -2.0, terms: vec![(0, 1.0), (1, 1.0)] }];
+/// let le = vec![Row { c0: 0.0, terms: vec![(0, -1.0)] }, Row { c0: 0.0, terms: vec![(1, -1.0)] }];
+/// let xh = [1.0, 3.0];
+/// let sub = Sub {
+///     n_x: 2, k: 1, mult: 1, coef: 1.0, lin: &[0.0, 0.0], m0: &m0, mj: &mj, cut: None,
+///     eq: &eq, le: &le, prox: Some((1.0, &xh)), tol: 1e-10,
+/// };
+/// let s = ipm::solve(&sub).unwrap();
+/// assert!((s.x[0] - 0.5).abs() < 1e-7 && (s.x[1] - 1.5).abs() < 1e-7);
+/// // The same model value as Clarabel's solution, recomputed from the points.
+/// let c = solve_clarabel(&sub).unwrap();
+/// let (a, b) = (model_value(&sub, &s.x).unwrap(), model_value(&sub, &c.x).unwrap());
+/// assert!((a - 1.5).abs() < 1e-7 && (a - b).abs() < 1e-7);
+/// ```
 pub fn solve(sub: &Sub) -> Option<SubSol> {
     let d = Data::new(sub)?;
     let n = d.n;

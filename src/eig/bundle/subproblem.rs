@@ -296,6 +296,16 @@ pub fn solve_clarabel(sub: &Sub) -> Result<SubSol, SubFailure> {
 /// min { qᵀx : x in the constraint set } (a Clarabel LP), or `Unbounded` when the set is
 /// unbounded in a direction of descent. Returned is the smaller of the primal and the dual
 /// objective, so that a tolerance-level inaccuracy errs on the side of a lower bound.
+///
+/// ```
+/// use wirtinger::eig::bundle::subproblem::{lp_min, Row, SubFailure};
+/// // min 3x₀ + x₁ over the simplex x ≥ 0, x₀ + x₁ = 1: the smallest coefficient, 1.
+/// let eq = [Row { c0: -1.0, terms: vec![(0, 1.0), (1, 1.0)] }];
+/// let le = [Row { c0: 0.0, terms: vec![(0, -1.0)] }, Row { c0: 0.0, terms: vec![(1, -1.0)] }];
+/// assert!((lp_min(2, &eq, &le, &[3.0, 1.0], 1e-10).unwrap() - 1.0).abs() < 1e-8);
+/// // Without the bounds the LP is unbounded.
+/// assert_eq!(lp_min(2, &eq, &[], &[3.0, 1.0], 1e-10), Err(SubFailure::Unbounded));
+/// ```
 pub fn lp_min(n: usize, eq: &[Row], le: &[Row], q: &[f64], tol: f64) -> Result<f64, SubFailure> {
     let rows = constraint_rows(eq, le);
     let sol = run_clarabel(&CscMatrix::zeros((n, n)), q, &rows, n, tol)?;
@@ -353,36 +363,7 @@ fn run_clarabel(
     nv: usize,
     tol: f64,
 ) -> Result<Solved, SubFailure> {
-    // Constraint matrix: s = b − A y = row value, so b = c₀ and A = −coefficients.
-    let m = rows.rows.len();
-    let mut cols: Vec<Vec<(usize, f64)>> = vec![Vec::new(); nv];
-    let mut b = Vec::with_capacity(m);
-    for (i, r) in rows.rows.iter().enumerate() {
-        b.push(r.c0);
-        for &(j, a) in &r.terms {
-            if a != 0.0 {
-                cols[j].push((i, -a));
-            }
-        }
-    }
-    let (mut colptr, mut rowval, mut nzval) = (vec![0], Vec::new(), Vec::new());
-    for col in &mut cols {
-        col.sort_by_key(|&(i, _)| i);
-        let mut last = None;
-        for &(i, a) in col.iter() {
-            if last == Some(i) {
-                if let Some(v) = nzval.last_mut() {
-                    *v += a;
-                }
-            } else {
-                rowval.push(i);
-                nzval.push(a);
-                last = Some(i);
-            }
-        }
-        colptr.push(rowval.len());
-    }
-    let a = CscMatrix::new(m, nv, colptr, rowval, nzval);
+    let (a, b) = super::super::conic::constraint_matrix(&rows.rows, nv);
     #[cfg(all(feature = "faer-blas", not(feature = "system-blas")))]
     super::super::blas::ensure_linked();
     let settings = DefaultSettingsBuilder::default()

@@ -529,14 +529,6 @@ fn lanczos<T: Scalar>(
             || (rnorm[want] <= 1e3 * opts.tol * scale
                 && (theta[want] - theta[want - 1]).abs() > rnorm[want] + opts.cluster_tol * scale);
         let done = (0..want).all(ok) && separated && restarts >= probe_until;
-        if std::env::var("LZDBG").is_ok() {
-            eprintln!(
-                "r{restarts} b{b} m{} want{want} keep{keep} th{:?} res{:?} sep{separated}",
-                q.ncols(),
-                &theta[..keep.min(6)],
-                &rnorm[..keep.min(6)]
-            );
-        }
         // A converged cluster at the boundary as large as the block may be only part of its
         // eigenspace (a block Krylov space holds at most b vectors of one eigenspace): grow the
         // block past it and continue; the converged vectors stay in the basis, so the new

@@ -5,6 +5,10 @@
 //! active eigenvalue (known in closed form for θ(C5) and the path chain).
 #![cfg(all(feature = "faer-blas", not(feature = "system-blas")))]
 
+mod common;
+
+use common::{edge_laplacian, mat, rand_mat, zeros};
+
 use faer::{Mat, Side};
 use num_complex::Complex64 as C64;
 use std::f64::consts::PI;
@@ -13,30 +17,6 @@ use wirtinger::io::parse_problem;
 use wirtinger::solve::{solve, Report, SolveOptions, Status};
 
 const TOL: f64 = 1e-7;
-
-fn mat(m: &[Vec<f64>]) -> String {
-    let rows: Vec<String> = m
-        .iter()
-        .map(|r| {
-            let v: Vec<String> = r.iter().map(|x| format!("{x:?}")).collect();
-            format!("[{}]", v.join(", "))
-        })
-        .collect();
-    format!("[{}]", rows.join(", "))
-}
-
-fn zeros(n: usize) -> Vec<Vec<f64>> {
-    vec![vec![0.0; n]; n]
-}
-
-fn edge_laplacian(n: usize, i: usize, j: usize) -> Vec<Vec<f64>> {
-    let mut m = zeros(n);
-    m[i][i] = 1.0;
-    m[j][j] = 1.0;
-    m[i][j] = -1.0;
-    m[j][i] = -1.0;
-    m
-}
 
 fn run(text: &str) -> (Report, Certificate) {
     let p = parse_problem(text, "t.toml".as_ref()).unwrap_or_else(|e| panic!("{e}\n{text}"));
@@ -189,17 +169,6 @@ fn fastest_mixing_path_certificate() {
     }
     assert_eq!(d.active_multiplicity, 2);
     assert!(d.rank >= 1 && d.rank <= 2);
-}
-
-fn rand_mat(n: usize, seed: u64) -> Vec<Vec<f64>> {
-    let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    let mut next = move || {
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        (s >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
-    };
-    (0..n).map(|_| (0..n).map(|_| next()).collect()).collect()
 }
 
 fn sym(n: usize, seed: u64) -> Vec<Vec<f64>> {

@@ -4,6 +4,10 @@
 //! located), the verification of M(x*) ≻ 0, and λ(K, M(x*)) recomputed here with faer.
 #![cfg(all(feature = "faer-blas", not(feature = "system-blas")))]
 
+mod common;
+
+use common::mat;
+
 use faer::{Mat, Side};
 use num_complex::Complex64 as C64;
 use std::process::Command;
@@ -15,17 +19,6 @@ use wirtinger::io::parse_problem;
 use wirtinger::solve::{solve, Report, SolveOptions, Status};
 
 const TOL: f64 = 1e-7;
-
-fn mat(m: &[Vec<f64>]) -> String {
-    let rows: Vec<String> = m
-        .iter()
-        .map(|r| {
-            let v: Vec<String> = r.iter().map(|x| format!("{x:?}")).collect();
-            format!("[{}]", v.join(", "))
-        })
-        .collect();
-    format!("[{}]", rows.join(", "))
-}
 
 fn cmat(re: &[Vec<f64>], im: &[Vec<f64>]) -> String {
     format!("{{ re = {}, im = {} }}", mat(re), mat(im))
@@ -189,26 +182,29 @@ fn pencil_problem(constraint: &str, objective: &str) -> String {
     )
 }
 
+/// Solves the pencil problem with the generalized constraint and with its hand-written LMI;
+/// both optimal with the same objective. Returns the generalized run and its point.
+fn against_lmi(generalized: &str, hand_written: &str, objective: &str) -> (Report, Vec<f64>) {
+    let gen = run(&pencil_problem(generalized, objective), "sdp").unwrap();
+    let lmi = run(&pencil_problem(hand_written, objective), "sdp").unwrap();
+    assert_eq!(lmi.status, Status::Optimal, "{}", lmi.message);
+    assert_optimal(&gen, lmi.objective);
+    let x = gen.point.iter().map(|v| v.re).collect();
+    (gen, x)
+}
+
 /// `lambda_max(K, M(x)) <= c` and `lambda_min(K, M(x)) >= c` against the same constraints
 /// written by hand as `lambda_max(K - c*M(x)) <= 0` and `lambda_min(K - c*M(x)) >= 0`.
 #[test]
 fn constraint_forms_against_the_hand_written_lmi() {
     let m = "x[0] * M1 + x[1] * M2";
     let obj = "minimize = \"x[0] + 2 * x[1]\"";
-    let gen = run(
-        &pencil_problem(&format!("lambda_max(K, {m}) <= 1.5"), obj),
-        "sdp",
-    )
-    .unwrap();
-    let lmi = run(
-        &pencil_problem(&format!("lambda_max(K - 1.5 * ({m})) <= 0"), obj),
-        "sdp",
-    )
-    .unwrap();
-    assert_eq!(lmi.status, Status::Optimal, "{}", lmi.message);
-    assert_optimal(&gen, lmi.objective);
+    let (gen, x) = against_lmi(
+        &format!("lambda_max(K, {m}) <= 1.5"),
+        &format!("lambda_max(K - 1.5 * ({m})) <= 0"),
+        obj,
+    );
     // The constraint is active: λ_max(K, M(x*)) = 1.5, recomputed here; μ > 0.
-    let x: Vec<f64> = gen.point.iter().map(|v| v.re).collect();
     let (kk, mm) = pencil_mats(&x);
     let eigs = faer_gen_eigs(&kk, &mm);
     assert!((eigs[2] - 1.5).abs() < 1e-7, "{eigs:?}");
@@ -218,19 +214,11 @@ fn constraint_forms_against_the_hand_written_lmi() {
 
     // λ_min(K, M(x)) ≥ 0.8 with the objective maximized in the other direction.
     let obj = "maximize = \"x[0] + x[1]\"";
-    let gen = run(
-        &pencil_problem(&format!("lambda_min(K, {m}) >= 0.8"), obj),
-        "sdp",
-    )
-    .unwrap();
-    let lmi = run(
-        &pencil_problem(&format!("lambda_min(K - 0.8 * ({m})) >= 0"), obj),
-        "sdp",
-    )
-    .unwrap();
-    assert_eq!(lmi.status, Status::Optimal, "{}", lmi.message);
-    assert_optimal(&gen, lmi.objective);
-    let x: Vec<f64> = gen.point.iter().map(|v| v.re).collect();
+    let (_, x) = against_lmi(
+        &format!("lambda_min(K, {m}) >= 0.8"),
+        &format!("lambda_min(K - 0.8 * ({m})) >= 0"),
+        obj,
+    );
     let (kk, mm) = pencil_mats(&x);
     assert!((faer_gen_eigs(&kk, &mm)[0] - 0.8).abs() < 1e-7);
 }

@@ -2,40 +2,19 @@
 //! file and solved through `solve()`, to 1e-7 relative.
 #![cfg(all(feature = "faer-blas", not(feature = "system-blas")))]
 
+mod common;
+
+use common::{edge_laplacian, mat, rand_mat, zeros};
+
 use std::f64::consts::PI;
 use wirtinger::io::parse_problem;
 use wirtinger::solve::{solve, Report, SolveOptions, Status};
-
-fn mat(m: &[Vec<f64>]) -> String {
-    let rows: Vec<String> = m
-        .iter()
-        .map(|r| {
-            let v: Vec<String> = r.iter().map(|x| format!("{x:?}")).collect();
-            format!("[{}]", v.join(", "))
-        })
-        .collect();
-    format!("[{}]", rows.join(", "))
-}
-
-fn zeros(n: usize) -> Vec<Vec<f64>> {
-    vec![vec![0.0; n]; n]
-}
 
 /// e_i e_jᵀ + e_j e_iᵀ.
 fn sym_unit(n: usize, i: usize, j: usize) -> Vec<Vec<f64>> {
     let mut m = zeros(n);
     m[i][j] += 1.0;
     m[j][i] += 1.0;
-    m
-}
-
-/// (e_i − e_j)(e_i − e_j)ᵀ.
-fn edge_laplacian(n: usize, i: usize, j: usize) -> Vec<Vec<f64>> {
-    let mut m = zeros(n);
-    m[i][i] = 1.0;
-    m[j][j] = 1.0;
-    m[i][j] = -1.0;
-    m[j][i] = -1.0;
     m
 }
 
@@ -184,18 +163,6 @@ fn max_cut_bound_c5() {
     );
     let r = run(&text, "sdp");
     assert_optimal(&r, (25.0 + 5.0 * 5f64.sqrt()) / 8.0);
-}
-
-/// Deterministic pseudo-random matrix with entries in [−1, 1).
-fn rand_mat(n: usize, seed: u64) -> Vec<Vec<f64>> {
-    let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    let mut next = move || {
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        (s >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
-    };
-    (0..n).map(|_| (0..n).map(|_| next()).collect()).collect()
 }
 
 fn herm_parts(n: usize, seed: u64) -> (Vec<Vec<f64>>, Vec<Vec<f64>>) {

@@ -204,23 +204,33 @@ pub fn unary_value(u: Unary, x: C64, real: bool) -> C64 {
     }
 }
 
-/// u^p with integer powers computed exactly and real semantics for real-typed nodes.
-pub fn pow_value(x: C64, p: C64, real: bool) -> C64 {
+/// The map (x, p) ↦ x^p for one exponent p, chosen once so that a node's entries are computed
+/// without re-examining p for each: integer powers by repeated products in complex arithmetic
+/// (x² as x·x, the common case of squared residuals), other real powers of real-typed nodes
+/// (`real`) in real arithmetic, and otherwise the principal branch, with 0^p = 0 for Re p > 0.
+pub fn pow_fn(p: C64, real: bool) -> fn(C64, C64) -> C64 {
     if p.im == 0.0 && p.re.fract() == 0.0 && p.re.abs() <= 64.0 {
-        // p.re is an integer of magnitude ≤ 64, so the cast is exact.
-        return x.powi(p.re as i32);
-    }
-    if real {
-        return C64::new(x.re.powf(p.re), 0.0);
-    }
-    if x == C64::new(0.0, 0.0) {
-        return if p.re > 0.0 {
-            C64::new(0.0, 0.0)
-        } else {
-            C64::new(f64::INFINITY, 0.0)
+        // p.re is an integer of magnitude ≤ 64, so the casts below are exact.
+        return match p.re as i32 {
+            1 => |x, _| x,
+            2 => |x, _| x * x,
+            _ => |x, p| x.powi(p.re as i32),
         };
     }
-    x.powc(p)
+    if real {
+        return |x, p| C64::new(x.re.powf(p.re), 0.0);
+    }
+    |x, p| {
+        if x == C64::new(0.0, 0.0) {
+            if p.re > 0.0 {
+                C64::new(0.0, 0.0)
+            } else {
+                C64::new(f64::INFINITY, 0.0)
+            }
+        } else {
+            x.powc(p)
+        }
+    }
 }
 
 /// op(A) for a matrix view, materialized in the given shape.
@@ -392,10 +402,8 @@ fn eval_node(g: &Graph, id: NodeId, values: &mut Values) -> Result<Arc<Tensor>, 
         }
         Op::PowConst(p) => {
             let p = *p;
-            let arg_real = g.ty(node.args[0]).real;
-            map1(&*arg(values, node, 0)?, shape, |x| {
-                pow_value(x, p, arg_real && p.im == 0.0)
-            })
+            let f = pow_fn(p, g.ty(node.args[0]).real && p.im == 0.0);
+            map1(&*arg(values, node, 0)?, shape, |x| f(x, p))
         }
         Op::Broadcast(s) => {
             let v = arg(values, node, 0)?.data()[0];

@@ -5,7 +5,7 @@
 //! Rule (DESIGN.md §1): for w = φ(u), dw = (∂φ/∂u)·du + (∂φ/∂ū)·conj(du).
 
 use super::eval::{
-    embed_adj_value, embed_value, fft_value, herm_value, pow_value, transpose_value, unary_value,
+    embed_adj_value, embed_value, fft_value, herm_value, pow_fn, transpose_value, unary_value,
     EvalError, Values,
 };
 use super::graph::{Graph, NodeId, Op, Trans, Unary};
@@ -396,10 +396,9 @@ fn sparse_jvp(
             let p = *p;
             let a = val(values, 0)?;
             let real = g.ty(node.args[0]).real && p.im == 0.0;
-            let one = C64::new(1.0, 0.0);
-            ta(0).map_or_else(empty, |d| {
-                d.map(|i, x| p * pow_value(a.data()[i], p - one, real) * x)
-            })
+            let q = p - C64::new(1.0, 0.0);
+            let f = pow_fn(q, real);
+            ta(0).map_or_else(empty, |d| d.map(|i, x| p * f(a.data()[i], q) * x))
         }
         Op::Sum => {
             return Ok(Some(Tangent::Dense(
@@ -528,8 +527,9 @@ fn jvp(
             let p = *p;
             let a = val(values, 0)?;
             let real = g.ty(node.args[0]).real && p.im == 0.0;
-            let one = C64::new(1.0, 0.0);
-            zero_if_none(ta(0), rows).map(|i, x| p * pow_value(a.data()[i], p - one, real) * x)
+            let q = p - C64::new(1.0, 0.0);
+            let f = pow_fn(q, real);
+            zero_if_none(ta(0), rows).map(|i, x| p * f(a.data()[i], q) * x)
         }
         Op::Broadcast(_) => {
             let d = zero_if_none(ta(0), 1);

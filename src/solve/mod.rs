@@ -30,6 +30,7 @@ pub mod complex_vec;
 pub mod interrupt;
 pub mod lm;
 pub mod newton;
+pub mod noise;
 pub mod problem;
 pub mod report;
 pub mod system;

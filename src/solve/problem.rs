@@ -139,6 +139,14 @@ impl<'a> Shared<'a> {
         *self.cache.borrow_mut() = Some((z.to_vec(), v, g.clone()));
         Ok((v, g))
     }
+    /// The noise level of computed values of f at z ([`super::noise::estimate`]); its
+    /// evaluations are counted as values.
+    pub fn value_noise(&self, z: &[C64]) -> Option<f64> {
+        super::noise::estimate(z, &self.mask, |w| {
+            self.count(|c| c.value += 1);
+            self.f.value(w).ok().filter(|v| v.is_finite())
+        })
+    }
     /// The dense pair (H, K) at z.
     pub fn hessian(&self, z: &[C64]) -> Result<(Mat<C64>, Mat<C64>), Failure> {
         self.count(|c| c.hessian += 1);
@@ -397,6 +405,9 @@ impl super::termination::Probe<CVec> for ComplexProblem<'_, '_> {
     fn nonfinite_evaluations(&self) -> u64 {
         self.shared.nonfinite.get()
     }
+    fn value_noise(&self, x: &CVec) -> Option<f64> {
+        self.shared.value_noise(&x.0)
+    }
 }
 
 /// dᵀ∇²f d/‖d‖² on the real embedding (the same number as for the complex parameters, since
@@ -407,5 +418,8 @@ impl super::termination::Probe<Vec<f64>> for RealProblem<'_, '_> {
     }
     fn nonfinite_evaluations(&self) -> u64 {
         self.shared.nonfinite.get()
+    }
+    fn value_noise(&self, x: &Vec<f64>) -> Option<f64> {
+        self.shared.value_noise(&from_real(x))
     }
 }

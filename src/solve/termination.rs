@@ -34,7 +34,10 @@
 //!
 //! where L̂ = ‖g_k − g_{k−1}‖/‖z_k − z_{k−1}‖ is the curvature seen on the last step (the best
 //! decrease any step along −g can make is about ‖g‖²/(2L̂); (3) says that it is below the
-//! rounding error of f, so no method driven by values of f can tell progress from noise), is
+//! rounding error of f, so no method driven by values of f can tell progress from noise), or
+//! with (3) where the rounding error 10ε|f| is replaced by [`NOISE_MULTIPLE`]·σ, σ the noise
+//! of f measured at the point by ECnoise ([`super::noise`], about 8 extra values, taken only
+//! when the stall fails the other tests: an evaluation that cancels is noisier than ε|f|), is
 //! therefore a converged answer at the limit of floating-point precision and ends `optimal`
 //! (with a message saying so); a stall farther from stationarity ends `stalled`. With `tol = 0`
 //! a stall always ends `stalled`.
@@ -73,6 +76,10 @@ use std::time::{Duration, Instant};
 /// The relative decrease of ‖g‖ that counts as progress while f is at its rounding level (far
 /// above the rounding noise of ‖g‖, far below any useful linear rate).
 const GRADIENT_PROGRESS: f64 = 1e-6;
+
+/// How many noise levels σ of f (measured by [`super::noise`]) a decrease must stay below to be
+/// invisible to a method driven by values of f, in test (3).
+pub const NOISE_MULTIPLE: f64 = 10.0;
 
 /// Iterations without a decrease of f after which a method has stalled.
 pub const STALL_WINDOW: u32 = 3;
@@ -151,15 +158,22 @@ impl Limits {
     pub fn optimal(&self, f: f64, gnorm: f64) -> bool {
         self.tol > 0.0 && gnorm <= self.tol * f.abs().max(1.0)
     }
-    /// Tests (2) and (3), for a stalled method; `curvature` is L̂ (when known).
-    pub fn at_noise_floor(&self, f: f64, gnorm: f64, curvature: Option<f64>) -> bool {
+    /// Tests (2) and (3), for a stalled method; `curvature` is L̂ (when known), `noise` the
+    /// measured noise level σ of f (when measured).
+    pub fn at_noise_floor(
+        &self,
+        f: f64,
+        gnorm: f64,
+        curvature: Option<f64>,
+        noise: Option<f64>,
+    ) -> bool {
         if self.tol <= 0.0 {
             return false;
         }
         let by_scale = gnorm <= self.tol.max(f64::EPSILON.sqrt()) * f.abs().max(1.0);
-        let by_curvature = curvature.is_some_and(|l| {
-            l.is_finite() && gnorm * gnorm <= 2.0 * l * 10.0 * f64::EPSILON * f.abs()
-        });
+        let rounding = (10.0 * f64::EPSILON * f.abs()).max(NOISE_MULTIPLE * noise.unwrap_or(0.0));
+        let by_curvature =
+            curvature.is_some_and(|l| l.is_finite() && gnorm * gnorm <= 2.0 * l * rounding);
         by_scale || by_curvature
     }
 }
@@ -178,6 +192,9 @@ pub trait Probe<P> {
     /// or failed (trial points included): a stall after such an evaluation is a numerical
     /// fault (module docs).
     fn nonfinite_evaluations(&self) -> u64;
+    /// The noise level σ of computed values of f at a point (ECnoise, [`super::noise`]), or
+    /// None when it cannot be measured. Used by test (3) of stalls.
+    fn value_noise(&self, x: &P) -> Option<f64>;
 }
 
 /// The wrapper: runs `inner`, decides termination.
@@ -301,7 +318,13 @@ impl<'o, S, O: Probe<P>, P: Iterate> Driven<'o, S, O, P> {
             .last
             .as_ref()
             .map_or((f64::NAN, f64::NAN), |l| (l.1, l.2));
-        if self.limits.at_noise_floor(f, gn, curvature) {
+        let at_floor = self.limits.at_noise_floor(f, gn, curvature, None)
+            || curvature.is_some()
+                && self.last.as_ref().is_some_and(|(x, ..)| {
+                    let noise = self.problem.value_noise(x);
+                    self.limits.at_noise_floor(f, gn, curvature, noise)
+                });
+        if at_floor {
             let msg = format!(
                 "converged to floating-point precision (no further decrease possible: {why}; ‖g‖ = {gn:.3e})"
             );

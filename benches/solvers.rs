@@ -720,6 +720,8 @@ fn print_summary(s: &Summary) {
 }
 
 fn main() {
+    // The allocator settings of the `wirtinger` binary, so that solves here run as they do there.
+    wirtinger::malloc::keep_freed_memory();
     let mut c = Criterion::default().configure_from_args();
     let mut s = Summary::default();
     phase_retrieval(&mut c, &mut s);

@@ -28,6 +28,11 @@ fn random(shape: &[usize], seed: u64) -> Tensor {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // Once, at the start: keep freed tangent batches in the process (docs/api.md, section 6).
+    // glibc: M_MMAP_THRESHOLD = 32 MiB, M_TRIM_THRESHOLD = 1 GiB; does nothing elsewhere.
+    let applied = wirtinger::malloc::keep_freed_memory();
+    println!("allocator settings applied: {applied}");
+
     // 1. Ridge regression in code, L-BFGS, an observer.
     let (m, n, lambda) = (40, 10, 0.5);
     let a_val = random(&[m, n], 21);

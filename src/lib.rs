@@ -11,6 +11,7 @@ pub mod eig;
 pub mod error;
 pub mod expr;
 pub mod io;
+pub mod malloc;
 pub mod model;
 pub mod solve;
 

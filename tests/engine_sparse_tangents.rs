@@ -202,3 +202,72 @@ fn jacobians_of_residuals() {
         "norm2sq((z * transpose(z))' - M) + norm2sq(diag(z) * c - conj(z)) + abs2(z[1] * z[2] - 1)",
     );
 }
+
+/// A product's tangents accumulated densely (the path taken when they fill up) equal the
+/// sparse accumulation, under every transposition flag of either factor, with both factors
+/// moving.
+#[test]
+fn product_tangents_dense_equal_sparse() {
+    use wirtinger::cr::sparse::{Product, SparseBatch};
+    use wirtinger::cr::Trans;
+    use wirtinger::model::{Shape, Tensor};
+    let entry = |s: usize| {
+        C64::new(
+            ((s * 7919) % 23) as f64 - 11.0,
+            ((s * 104_729) % 19) as f64 - 9.0,
+        )
+    };
+    let tensor = |r: usize, c: usize, seed: usize| {
+        let data = (0..r * c).map(|i| entry(i + 31 * seed)).collect();
+        Tensor::new(Shape::Matrix(r, c), data).unwrap()
+    };
+    // Three directions per factor, with 0, 1 and 3 stored entries.
+    let moving = |rows: usize, seed: usize| {
+        let cols = (0..3)
+            .map(|j| {
+                (0..j + j / 2)
+                    .map(|t| ((t * 5 + seed + j) % rows, entry(seed + 3 * t + j)))
+                    .collect()
+            })
+            .collect();
+        SparseBatch::from_columns(rows, cols)
+    };
+    let all = [Trans::N, Trans::T, Trans::H, Trans::C];
+    for ta in all {
+        for tb in all {
+            // op(A) is 4×3 and op(B) is 3×2 whatever the flags.
+            let a = if ta == Trans::N || ta == Trans::C {
+                tensor(4, 3, 1)
+            } else {
+                tensor(3, 4, 1)
+            };
+            let b = if tb == Trans::N || tb == Trans::C {
+                tensor(3, 2, 2)
+            } else {
+                tensor(2, 3, 2)
+            };
+            let (da, db) = (moving(12, 3), moving(6, 4));
+            let p = Product {
+                a: &a,
+                ta,
+                da: Some(&da),
+                b: &b,
+                tb,
+                db: Some(&db),
+                r: 4,
+                c: 2,
+            };
+            let (dense, sparse) = (p.dense(3), p.sparse(3).to_dense());
+            for (x, y) in dense.data.iter().zip(&sparse.data) {
+                assert!(
+                    (x - y).norm() <= 1e-12 * (1.0 + x.norm()),
+                    "{ta:?} {tb:?}: {x} vs {y}"
+                );
+            }
+            assert!(
+                dense.data.iter().any(|x| x.norm() > 0.0),
+                "{ta:?} {tb:?}: something moves"
+            );
+        }
+    }
+}

@@ -407,17 +407,20 @@ fn sparse_jvp(
         }
         Op::MatMul(tra, trb) => {
             let (a, b) = (val(values, 0)?, val(values, 1)?);
-            sparse::matmul(
-                &a,
-                *tra,
-                ta(0),
-                &b,
-                *trb,
-                ta(1),
-                shape.rows(),
-                shape.cols(),
-                k,
-            )
+            let prod = sparse::Product {
+                a: &a,
+                ta: *tra,
+                da: ta(0),
+                b: &b,
+                tb: *trb,
+                db: ta(1),
+                r: shape.rows(),
+                c: shape.cols(),
+            };
+            if prod.fill_bound() > sparse::DENSE_FILL {
+                return Ok(Some(Tangent::Dense(prod.dense(k))));
+            }
+            prod.sparse(k)
         }
         Op::Transpose { conj } => {
             let ar = g.shape(node.args[0]).rows();

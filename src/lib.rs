@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! # wirtinger
 //!
 //! Optimization of real-valued objectives of complex variables with CR (Wirtinger) calculus.

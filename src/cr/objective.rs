@@ -7,6 +7,9 @@ use super::tangent::Batch;
 use faer::Mat;
 use num_complex::Complex64 as C64;
 
+/// v ↦ H v + K conj(v) at a fixed point, see [`Objective::hvp_at`].
+pub type HvpAt<'s> = Box<dyn FnMut(&[C64]) -> Result<Vec<C64>, EvalError> + 's>;
+
 /// A real-valued objective of z ∈ Cᴺ with the conventions of DESIGN.md §1: the gradient is
 /// g = 2∂f/∂z̄ and the Hessian acts as v ↦ H v + K conj(v).
 ///
@@ -33,9 +36,6 @@ use num_complex::Complex64 as C64;
 /// assert!((h[(0, 0)] - C64::new(16.0, 0.0)).norm() < 1e-12);
 /// assert!((k[(0, 0)] - C64::new(0.0, 8.0)).norm() < 1e-12);
 /// ```
-/// v ↦ H v + K conj(v) at a fixed point, see [`Objective::hvp_at`].
-pub type HvpAt<'s> = Box<dyn FnMut(&[C64]) -> Result<Vec<C64>, EvalError> + 's>;
-
 pub trait Objective {
     /// Length N of the parameter vector.
     fn dim(&self) -> usize;

@@ -160,6 +160,18 @@ impl Limits {
     }
     /// Tests (2) and (3), for a stalled method; `curvature` is L̂ (when known), `noise` the
     /// measured noise level σ of f (when measured).
+    ///
+    /// ```
+    /// use wirtinger::solve::termination::Limits;
+    /// let l = Limits { tol: 1e-8, max_iter: 100, time_limit: None, history_limit: 100 };
+    /// // The MVDR beamformer's L-BFGS stall: f = 0.2617, ‖g‖ = 1.44e-7, L̂ = 13.7. With the
+    /// // rounding error taken as 10ε|f| it is not at the floor; with the measured σ it is.
+    /// let (f, g, c) = (0.2617, 1.44e-7, Some(13.7));
+    /// assert!(!l.at_noise_floor(f, g, c, None));
+    /// assert!(l.at_noise_floor(f, g, c, Some(3.5e-16)));
+    /// // ‖g‖ within √ε·max(1, |f|) passes on its own (test (2)).
+    /// assert!(l.at_noise_floor(f, 1e-8, None, None));
+    /// ```
     pub fn at_noise_floor(
         &self,
         f: f64,

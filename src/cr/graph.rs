@@ -263,6 +263,14 @@ pub struct Graph {
     materialized: HashMap<(NodeId, Trans), NodeId>,
 }
 
+/// The shape of aᵀ: a vector becomes a 1×n row, a 1×n row becomes a vector.
+fn transposed_shape(s: Shape) -> Shape {
+    match s {
+        Shape::Vector(n) => Shape::Matrix(1, n),
+        s => Shape::of_product(s.cols(), s.rows()),
+    }
+}
+
 /// Constant left factors of products with at most this many entries (64 MiB of complex data)
 /// are stored a second time in the layout their product reads; see [`Graph::matmul`].
 pub const MATERIALIZE_ENTRIES: usize = 1 << 22;
@@ -499,12 +507,7 @@ impl Graph {
         }
         let conj = matches!(ta, Trans::H | Trans::C);
         let value = if ta.swaps() {
-            let shape = Shape::of_product(t.shape().cols(), t.shape().rows());
-            let shape = match (t.shape(), shape) {
-                (Shape::Vector(n), _) => Shape::Matrix(1, n),
-                (_, s) => s,
-            };
-            super::eval::transpose_value(t, conj, shape)
+            super::eval::transpose_value(t, conj, transposed_shape(t.shape()))
         } else {
             let data = t.data().iter().map(|v| v.conj()).collect();
             Tensor::from_parts(t.shape(), data)
@@ -517,11 +520,7 @@ impl Graph {
     /// aᵀ or aᴴ: a vector becomes a 1×n row, a 1×n row becomes a vector.
     pub fn transpose(&mut self, a: NodeId, conj: bool) -> NodeId {
         let t = self.ty(a);
-        let shape = Shape::of_product(t.shape.cols(), t.shape.rows());
-        let shape = match (t.shape, shape) {
-            (Shape::Vector(n), _) => Shape::Matrix(1, n),
-            (_, s) => s,
-        };
+        let shape = transposed_shape(t.shape);
         self.push(
             Op::Transpose { conj },
             vec![a],

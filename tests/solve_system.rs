@@ -42,7 +42,7 @@ fn real_of(s: &System) -> (&Mat<f64>, &[wirtinger::solve::system::Coord]) {
 }
 
 #[test]
-fn column_wise_embedding_equals_the_entry_by_entry_definition() {
+fn tiled_embedding_equals_the_entry_by_entry_definition() {
     let mut rng = ChaCha8Rng::seed_from_u64(7);
     // Sizes around the symmetrization tile (32) and its multiples, and unsymmetric inputs (the
     // symmetrization must average the same two entries).
@@ -54,13 +54,19 @@ fn column_wise_embedding_equals_the_entry_by_entry_definition() {
             let ((a, ca), (b, cb)) = (real_of(&fast), real_of(&slow));
             assert_eq!(ca, cb);
             assert_eq!(a.nrows(), b.nrows());
+            // The definition averages (R) and its transpose; the construction averages the
+            // pair first: equal to rounding (a few ulps of the four summands), and exactly
+            // symmetric.
+            let scale = h.norm_max() + k.norm_max();
             for j in 0..a.ncols() {
                 for i in 0..a.nrows() {
-                    assert_eq!(
+                    assert!(
+                        (a[(i, j)] - b[(i, j)]).abs() <= 4.0 * f64::EPSILON * scale,
+                        "n = {n}, mask {mask:?}, entry ({i}, {j}): {} vs {}",
                         a[(i, j)],
-                        b[(i, j)],
-                        "n = {n}, mask {mask:?}, entry ({i}, {j})"
+                        b[(i, j)]
                     );
+                    assert_eq!(a[(i, j)], a[(j, i)], "n = {n}, mask {mask:?}, ({i}, {j})");
                 }
             }
         }
@@ -140,6 +146,36 @@ fn shifted_solve_satisfies_its_system_and_refuses_indefinite_matrices() {
                 + d[i] * mu
                 + g[i];
             assert!(lhs.norm() <= 1e-12 * n as f64, "row {i}: residual {lhs}");
+        }
+    }
+}
+
+#[test]
+fn from_pair_chooses_the_hermitian_system_exactly_when_k_is_negligible() {
+    let mut rng = ChaCha8Rng::seed_from_u64(10);
+    let n = 40;
+    let (h, k) = random_pair(n, &mut rng);
+    let mask = vec![false; n];
+    // ‖K‖ ≤ 1e-14‖H‖ (here about 1e-16 relative, nonzero): the n×n Hermitian system, H itself.
+    let tiny = Mat::from_fn(n, n, |i, j| k[(i, j)] * 1e-16);
+    match System::from_pair(h.clone(), tiny, &mask, false) {
+        System::Complex(a) => {
+            for j in 0..n {
+                for i in 0..n {
+                    assert_eq!(a[(i, j)], h[(i, j)], "({i}, {j})");
+                }
+            }
+        }
+        System::Real(..) => panic!("a negligible K must give the Hermitian system"),
+    }
+    // A relevant K (1e-6 relative): the real system, the same matrix as `embed_pair`.
+    let small = Mat::from_fn(n, n, |i, j| k[(i, j)] * 1e-6);
+    let chosen = System::from_pair(h.clone(), small.clone(), &mask, false);
+    let embedded = embed_pair(&h, &small, &mask);
+    let ((a, _), (b, _)) = (real_of(&chosen), real_of(&embedded));
+    for j in 0..2 * n {
+        for i in 0..2 * n {
+            assert_eq!(a[(i, j)], b[(i, j)], "({i}, {j})");
         }
     }
 }

@@ -75,13 +75,24 @@ pub enum System {
 /// The real embedding (R) of the pair (H, K) on the active coordinates, symmetrized:
 /// ½(R + Rᵀ), which is (R) of (½(H + Hᴴ), ½(K + Kᵀ)) (R is linear in (H, K) and
 /// R(H, K)ᵀ = R(Hᴴ, Kᵀ)), so rounding asymmetries of an assembled pair do not reach the
-/// factorization.
+/// factorization. This is how it is computed: the pair is symmetrized, then embedded, and with
+/// H exactly Hermitian and K exactly symmetric every entry of (R) and its mirror are the same
+/// sum of the same two numbers, so (R) comes out exactly symmetric. (It agrees with ½(R + Rᵀ)
+/// of [`embed_pair_reference`] to rounding.)
 ///
-/// Built column by column: the column of (R) for the real part of entry i is
-/// [Re, Im] of column i of H + K, the one for its imaginary part [Re, Im] of column i of
-/// i(H − K); both read contiguous columns of H and K. The symmetrization then runs over
-/// square tiles so that the transposed reads stay in cache. (About 0.1 ms for n = 200, against
-/// 0.65 ms for the entry-by-entry construction [`embed_pair_reference`] it replaces.)
+/// Without real variables, one pass over square tiles of (H, K) does both: for i ≤ j it reads
+/// h_ij, h_ji, k_ij, k_ji, forms h = ½(h_ij + conj h_ji), k = ½(k_ij + k_ji) and writes the
+/// eight entries of (R) they determine,
+///
+/// ```text
+///     R[i, j]     = R[j, i]     = Re h + Re k      R[n+i, j]   = R[j, n+i]   = Im h + Im k
+///     R[n+i, n+j] = R[n+j, n+i] = Re h − Re k      R[n+j, i]   = R[i, n+j]   = Im k − Im h
+/// ```
+///
+/// (About 0.06 ms for n = 200, against 0.65 ms for the entry-by-entry construction.) With real
+/// variables, (R) is built column by column from the symmetrized pair: the column for the real
+/// part of entry i is [Re, Im] of column i of H + K, the one for its imaginary part [Re, Im] of
+/// column i of i(H − K), both contiguous reads.
 ///
 /// ```
 /// use faer::Mat;
@@ -94,6 +105,61 @@ pub enum System {
 /// assert_eq!((r[(0, 0)], r[(0, 1)], r[(1, 0)], r[(1, 1)]), (4.0, 0.0, 0.0, 0.0));
 /// ```
 pub fn embed_pair(h: &Mat<C64>, k: &Mat<C64>, mask: &[bool]) -> System {
+    if mask.iter().any(|&m| m) {
+        let (mut h, mut k) = (h.clone(), k.clone());
+        hermitian_part(&mut h);
+        symmetric_part(&mut k);
+        embed_symmetric_pair(&h, &k, mask)
+    } else {
+        System::Real(embed_complex_pair(h, k).0, coords(mask))
+    }
+}
+
+/// Tile size of the passes that read a matrix and its transpose together.
+const TILE: usize = 32;
+
+/// ½(R + Rᵀ) of (H, K) when every variable is complex: the single tiled pass of [`embed_pair`].
+/// Also returns ‖½(H + Hᴴ)‖²_F and ‖½(K + Kᵀ)‖²_F as plain sums (infinite on overflow).
+fn embed_complex_pair(h: &Mat<C64>, k: &Mat<C64>) -> (Mat<f64>, f64, f64) {
+    let n = h.nrows();
+    let mut m = Mat::<f64>::zeros(2 * n, 2 * n);
+    let cs = m.col_stride();
+    let base = m.as_ptr_mut();
+    // SAFETY (for `put`): callers pass r, c < 2n, the dimensions of `m`, which this function
+    // owns; no reference into `m` is alive while the pass runs.
+    let put = |r: usize, c: usize, v: f64| unsafe {
+        *base.offset(r as isize + c as isize * cs) = v;
+    };
+    let (mut hh, mut kk) = (0.0, 0.0);
+    for j0 in (0..n).step_by(TILE) {
+        for i0 in (0..=j0).step_by(TILE) {
+            for j in j0..(j0 + TILE).min(n) {
+                let (hj, kj) = (h.col_as_slice(j), k.col_as_slice(j));
+                for i in i0..(i0 + TILE).min(j + 1) {
+                    let hs = (hj[i] + h[(j, i)].conj()) * 0.5;
+                    let ks = (kj[i] + k[(j, i)]) * 0.5;
+                    let w = if i == j { 1.0 } else { 2.0 };
+                    hh += w * hs.norm_sqr();
+                    kk += w * ks.norm_sqr();
+                    let (a, b) = (hs.re + ks.re, hs.im + ks.im);
+                    let (c, d) = (ks.im - hs.im, hs.re - ks.re);
+                    put(i, j, a);
+                    put(j, i, a);
+                    put(n + i, j, b);
+                    put(j, n + i, b);
+                    put(n + j, i, c);
+                    put(i, n + j, c);
+                    put(n + i, n + j, d);
+                    put(n + j, n + i, d);
+                }
+            }
+        }
+    }
+    (m, hh, kk)
+}
+
+/// (R) of a Hermitian H and a symmetric K (no symmetrization; see [`embed_pair`]).
+fn embed_symmetric_pair(h: &Mat<C64>, k: &Mat<C64>, mask: &[bool]) -> System {
     let c = coords(mask);
     let n = mask.len();
     let p = c.len();
@@ -121,21 +187,39 @@ pub fn embed_pair(h: &Mat<C64>, k: &Mat<C64>, mask: &[bool]) -> System {
             }
         }
     }
-    symmetrize(&mut m);
     System::Real(m, c)
 }
 
-/// A ← ½(A + Aᵀ), by square tiles (the transposed reads of a tile stay in cache).
-fn symmetrize(a: &mut Mat<f64>) {
-    const TILE: usize = 32;
-    let p = a.nrows();
-    for j0 in (0..p).step_by(TILE) {
+/// A ← ½(A + Aᴴ).
+fn hermitian_part(a: &mut Mat<C64>) {
+    mirror_average(a, |x, y| {
+        let v = (x + y.conj()) * 0.5;
+        (v, v.conj())
+    });
+}
+
+/// A ← ½(A + Aᵀ).
+fn symmetric_part(a: &mut Mat<C64>) {
+    mirror_average(a, |x, y| {
+        let v = (x + y) * 0.5;
+        (v, v)
+    });
+}
+
+/// For every i ≤ j: (a_ij, a_ji) ← pair(a_ij, a_ji), by square tiles so that the transposed
+/// reads stay in cache. The diagonal takes `pair(a_jj, a_jj).0`.
+fn mirror_average<T: Copy>(a: &mut Mat<T>, pair: impl Fn(T, T) -> (T, T)) {
+    let n = a.nrows();
+    assert_eq!(n, a.ncols(), "a square matrix");
+    for j0 in (0..n).step_by(TILE) {
         for i0 in (0..=j0).step_by(TILE) {
-            for j in j0..(j0 + TILE).min(p) {
-                for i in i0..(i0 + TILE).min(j) {
-                    let v = 0.5 * (a[(i, j)] + a[(j, i)]);
+            for j in j0..(j0 + TILE).min(n) {
+                for i in i0..(i0 + TILE).min(j + 1) {
+                    let (v, w) = pair(a[(i, j)], a[(j, i)]);
                     a[(i, j)] = v;
-                    a[(j, i)] = v;
+                    if i != j {
+                        a[(j, i)] = w;
+                    }
                 }
             }
         }
@@ -206,7 +290,7 @@ pub fn gauss_newton_matrix(j: &Mat<C64>, jt: &Mat<C64>, mask: &[bool]) -> System
             C64::new(2.0, 0.0),
             Par::Seq,
         );
-        hermitize(&mut a);
+        hermitian_part(&mut a);
         System::Complex(a)
     } else {
         let c = coords(mask);
@@ -221,33 +305,18 @@ pub fn gauss_newton_matrix(j: &Mat<C64>, jt: &Mat<C64>, mask: &[bool]) -> System
             2.0,
             Par::Seq,
         );
-        for bj in 0..p {
-            for ai in 0..bj {
-                let v = 0.5 * (a[(ai, bj)] + a[(bj, ai)]);
-                a[(ai, bj)] = v;
-                a[(bj, ai)] = v;
-            }
-        }
+        mirror_average(&mut a, |x, y| {
+            let v = 0.5 * (x + y);
+            (v, v)
+        });
         System::Real(a, c)
-    }
-}
-
-fn hermitize(a: &mut Mat<C64>) {
-    let n = a.nrows();
-    for j in 0..n {
-        for i in 0..=j {
-            let v = (a[(i, j)] + a[(j, i)].conj()) * 0.5;
-            a[(i, j)] = v;
-            a[(j, i)] = v.conj();
-        }
-        a[(j, j)].im = 0.0;
     }
 }
 
 impl System {
     /// The Newton or pseudo-Newton model from (H, K). `drop_k`: pseudo-Newton, which keeps K
     /// only in rows and columns of real variables (where H + K is the real Hessian).
-    pub fn from_pair(h: Mat<C64>, mut k: Mat<C64>, mask: &[bool], drop_k: bool) -> System {
+    pub fn from_pair(mut h: Mat<C64>, mut k: Mat<C64>, mask: &[bool], drop_k: bool) -> System {
         let any_real = mask.iter().any(|&m| m);
         if drop_k {
             let n = k.nrows();
@@ -259,12 +328,30 @@ impl System {
                 }
             }
         }
-        if !any_real && k.norm_l2() <= 1e-14 * h.norm_l2() {
-            let mut h = h;
-            hermitize(&mut h);
+        if any_real {
+            hermitian_part(&mut h);
+            symmetric_part(&mut k);
+            return embed_symmetric_pair(&h, &k, mask);
+        }
+        // K negligible: the Hermitian system H Δ = −g. An exactly zero K is seen at once; a
+        // nonzero one usually at its first entries, and then the norms come with (R).
+        if k.col_iter()
+            .all(|c| c.iter().all(|v| *v == C64::new(0.0, 0.0)))
+        {
+            hermitian_part(&mut h);
+            return System::Complex(h);
+        }
+        let (r, hh, kk) = embed_complex_pair(&h, &k);
+        let small_k = if hh.is_finite() && kk.is_finite() {
+            kk <= 1e-28 * hh
+        } else {
+            k.norm_l2() <= 1e-14 * h.norm_l2()
+        };
+        if small_k {
+            hermitian_part(&mut h);
             System::Complex(h)
         } else {
-            embed_pair(&h, &k, mask)
+            System::Real(r, coords(mask))
         }
     }
 

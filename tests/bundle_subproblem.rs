@@ -226,3 +226,67 @@ fn declines_what_it_does_not_solve() {
     })
     .is_none());
 }
+
+/// The closed-form LP over a weighted simplex (`simplex_min`, which `lp_min` takes for edge
+/// weights summing to one) against Clarabel on the same LP, made unrecognizable by one
+/// redundant bound: random weights of either sign convention, shifted lower bounds, and
+/// objectives of mixed sign.
+#[test]
+fn weighted_simplex_lp_in_closed_form_matches_clarabel() {
+    use wirtinger::eig::bundle::subproblem::{lp_min, simplex_min, SubFailure};
+    let mut r = ChaCha8Rng::seed_from_u64(77);
+    for case in 0..40 {
+        let n = 1 + case % 17 + case;
+        let sign = if case % 2 == 0 { 1.0 } else { -1.0 };
+        let a: Vec<f64> = (0..n).map(|_| 1.25 + 0.75 * unif(&mut r)).collect();
+        let lo: Vec<f64> = (0..n).map(|_| unif(&mut r)).collect();
+        let q: Vec<f64> = (0..n).map(|_| 3.0 * unif(&mut r)).collect();
+        // Σ aⱼxⱼ = b with room above the bounds: b = Σ aⱼlⱼ + slack.
+        let slack = 0.5 + unif(&mut r).abs();
+        let b = a.iter().zip(&lo).map(|(a, l)| a * l).sum::<f64>() + slack;
+        let eq = [Row {
+            c0: -b * sign,
+            terms: (0..n).map(|j| (j, a[j] * sign)).collect(),
+        }];
+        let le: Vec<Row> = (0..n)
+            .map(|j| Row {
+                c0: lo[j],
+                terms: vec![(j, -1.0)],
+            })
+            .collect();
+        let closed = simplex_min(n, &eq, &le, &q).expect("a weighted simplex");
+        assert_eq!(lp_min(n, &eq, &le, &q, 1e-10), Ok(closed));
+        // x₀ ≥ l₀ − 1 is implied, but the constraints no longer have the simplex form.
+        let mut general = le.clone();
+        general.push(Row {
+            c0: lo[0] - 1.0,
+            terms: vec![(0, -1.0)],
+        });
+        assert_eq!(simplex_min(n, &eq, &general, &q), None);
+        let lp = lp_min(n, &eq, &general, &q, 1e-10).expect("a bounded LP");
+        assert!(
+            (lp - closed).abs() <= 1e-7 * (1.0 + closed.abs()),
+            "n = {n}: Clarabel {lp} vs closed form {closed}"
+        );
+    }
+    // An empty set (the bounds exceed b) is left to Clarabel, which reports it.
+    let eq = [Row {
+        c0: 1.0,
+        terms: vec![(0, 1.0), (1, 1.0)],
+    }];
+    let le = [
+        Row {
+            c0: 0.0,
+            terms: vec![(0, -1.0)],
+        },
+        Row {
+            c0: 0.0,
+            terms: vec![(1, -1.0)],
+        },
+    ];
+    assert_eq!(simplex_min(2, &eq, &le, &[1.0, 2.0]), None);
+    assert_eq!(
+        lp_min(2, &eq, &le, &[1.0, 2.0], 1e-10),
+        Err(SubFailure::Infeasible)
+    );
+}

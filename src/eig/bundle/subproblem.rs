@@ -297,6 +297,10 @@ pub fn solve_clarabel(sub: &Sub) -> Result<SubSol, SubFailure> {
 /// unbounded in a direction of descent. Returned is the smaller of the primal and the dual
 /// objective, so that a tolerance-level inaccuracy errs on the side of a lower bound.
 ///
+/// A weighted simplex (one equality Σⱼ aⱼxⱼ = b over every coordinate with all aⱼ of one sign,
+/// and one lower bound xⱼ ≥ lⱼ per coordinate, nothing else: edge weights summing to one) is
+/// solved in closed form, [`simplex_min`], exact to rounding and without Clarabel.
+///
 /// ```
 /// use wirtinger::eig::bundle::subproblem::{lp_min, Row, SubFailure};
 /// // min 3x₀ + x₁ over the simplex x ≥ 0, x₀ + x₁ = 1: the smallest coefficient, 1.
@@ -307,9 +311,72 @@ pub fn solve_clarabel(sub: &Sub) -> Result<SubSol, SubFailure> {
 /// assert_eq!(lp_min(2, &eq, &[], &[3.0, 1.0], 1e-10), Err(SubFailure::Unbounded));
 /// ```
 pub fn lp_min(n: usize, eq: &[Row], le: &[Row], q: &[f64], tol: f64) -> Result<f64, SubFailure> {
+    if let Some(v) = simplex_min(n, eq, le, q) {
+        return Ok(v);
+    }
     let rows = constraint_rows(eq, le);
     let sol = run_clarabel(&CscMatrix::zeros((n, n)), q, &rows, n, tol)?;
     Ok(sol.obj.min(sol.obj_dual))
+}
+
+/// min qᵀx over a weighted simplex {x : x ≥ l, Σⱼ aⱼxⱼ = b} with every aⱼ > 0 (after fixing
+/// the equality's sign), or `None` when the constraints have another form (or the set is
+/// empty: the general LP reports that).
+///
+/// With y = x − l ≥ 0 and b′ = b − Σ aⱼlⱼ ≥ 0 the set is the simplex Σ aⱼyⱼ = b′, whose
+/// vertices are b′/aⱼ · eⱼ; a linear function attains its minimum at a vertex, so
+///
+/// ```text
+///     min qᵀx = qᵀl + b′ · minⱼ qⱼ/aⱼ.
+/// ```
+///
+/// ```
+/// use wirtinger::eig::bundle::subproblem::{simplex_min, Row};
+/// // 2x₀ + x₁ = 4, x₀ ≥ 1, x₁ ≥ 0: vertices (2, 0) and (1, 2); min of x₀ − x₁ is −1 at (1, 2).
+/// let eq = [Row { c0: -4.0, terms: vec![(0, 2.0), (1, 1.0)] }];
+/// let le = [Row { c0: 1.0, terms: vec![(0, -1.0)] }, Row { c0: 0.0, terms: vec![(1, -1.0)] }];
+/// assert_eq!(simplex_min(2, &eq, &le, &[1.0, -1.0]), Some(-1.0));
+/// // An upper bound instead of a lower one is not this form.
+/// let up = [Row { c0: -1.0, terms: vec![(0, 1.0)] }, Row { c0: 0.0, terms: vec![(1, -1.0)] }];
+/// assert_eq!(simplex_min(2, &eq, &up, &[1.0, -1.0]), None);
+/// ```
+pub fn simplex_min(n: usize, eq: &[Row], le: &[Row], q: &[f64]) -> Option<f64> {
+    let [row] = eq else { return None };
+    if n == 0 || row.terms.len() != n || le.len() != n || q.len() != n {
+        return None;
+    }
+    // The equality c₀ + Σ aⱼxⱼ = 0 as Σ |aⱼ| xⱼ = b.
+    let sign = row.terms[0].1.signum();
+    let mut a = vec![0.0; n];
+    for &(j, c) in &row.terms {
+        if j >= n || a[j] != 0.0 || !c.is_finite() || c * sign <= 0.0 {
+            return None;
+        }
+        a[j] = c * sign;
+    }
+    let b = -row.c0 * sign;
+    // Lower bounds: c₀ + c·xⱼ ≤ 0 with c < 0, i.e. xⱼ ≥ −c₀/c.
+    let mut lo = vec![f64::NAN; n];
+    for r in le {
+        let [(j, c)] = r.terms[..] else { return None };
+        if j >= n || !lo[j].is_nan() || c >= 0.0 {
+            return None;
+        }
+        lo[j] = -r.c0 / c;
+    }
+    if lo.iter().chain(q).any(|v| !v.is_finite()) {
+        return None;
+    }
+    let slack = b - a.iter().zip(&lo).map(|(a, l)| a * l).sum::<f64>();
+    if !(slack >= 0.0 && slack.is_finite()) {
+        return None;
+    }
+    let ratio = q
+        .iter()
+        .zip(&a)
+        .map(|(q, a)| q / a)
+        .fold(f64::INFINITY, f64::min);
+    Some(q.iter().zip(&lo).map(|(q, l)| q * l).sum::<f64>() + slack * ratio)
 }
 
 fn constraint_rows(eq: &[Row], le: &[Row]) -> Rows {

@@ -333,8 +333,8 @@ impl System {
             symmetric_part(&mut k);
             return embed_symmetric_pair(&h, &k, mask);
         }
-        // K negligible: the Hermitian system H Δ = −g. An exactly zero K is seen at once; a
-        // nonzero one usually at its first entries, and then the norms come with (R).
+        // K negligible: the Hermitian system H Δ = −g. A zero K is recognized by one read of
+        // it (a nonzero one at its first nonzero entry); otherwise the norms come with (R).
         if k.col_iter()
             .all(|c| c.iter().all(|v| *v == C64::new(0.0, 0.0)))
         {

@@ -290,3 +290,94 @@ fn weighted_simplex_lp_in_closed_form_matches_clarabel() {
         Err(SubFailure::Infeasible)
     );
 }
+
+/// The relaxed method (bound rows of coordinates far from their bounds left out, then put back
+/// where violated) against the barrier formulation on a proximal subproblem over the simplex Σx = 1, x ≥ 0 with a cut, as the graph problems
+/// have: the same point and model value, and its own solution checked against the whole
+/// problem's KKT conditions (feasibility, ν ≥ 0, νⱼxⱼ = 0, stationarity
+/// ⟨Mⱼ, Ũ⟩ + β w̄ⱼ + ℓⱼ + aⱼμ − νⱼ + u(xⱼ − x̂ⱼ) = 0 for every coordinate).
+#[test]
+fn relaxed_bounds_method_meets_the_whole_problems_kkt_conditions() {
+    let mut r = ChaCha8Rng::seed_from_u64(21);
+    let (p, n) = (6, 300);
+    let m0 = sym(p, &mut r);
+    let mj: Vec<(usize, Mat<f64>)> = (0..n).map(|j| (j, sym(p, &mut r))).collect();
+    let lin: Vec<f64> = (0..n).map(|_| 0.2 * unif(&mut r)).collect();
+    let w: Vec<f64> = (0..n).map(|_| unif(&mut r)).collect();
+    // A center with some coordinates on the bound (where the method starts) and some not.
+    let xh: Vec<f64> = (0..n)
+        .map(|j| if j % 3 == 0 { 0.0 } else { 2.0 / n as f64 })
+        .collect();
+    let eq = vec![Row {
+        c0: -1.0,
+        terms: (0..n).map(|j| (j, 1.0)).collect(),
+    }];
+    let le: Vec<Row> = (0..n)
+        .map(|j| Row {
+            c0: 0.0,
+            terms: vec![(j, -1.0)],
+        })
+        .collect();
+    let sub = Sub {
+        n_x: n,
+        k: 1,
+        mult: 1,
+        coef: 1.0,
+        lin: &lin,
+        m0: &m0,
+        mj: &mj,
+        cut: Some((0.5, &w)),
+        eq: &eq,
+        le: &le,
+        prox: Some((50.0, &xh)),
+        tol: 1e-10,
+    };
+    let a = ipm::solve_relaxed(&sub).expect("the relaxed method settles");
+    let b = ipm::solve_barrier(&sub).expect("the barrier formulation converges");
+    let (fa, fb) = (objective(&sub, &a.x), objective(&sub, &b.x));
+    assert!(
+        fa.is_finite() && (fa - fb).abs() <= 1e-9 * fb.abs().max(1.0),
+        "{fa} vs {fb}"
+    );
+    assert!(
+        max_diff(&a.x, &b.x) < 1e-6,
+        "x differs by {}",
+        max_diff(&a.x, &b.x)
+    );
+    // KKT of the whole subproblem at the active-set solution.
+    assert!(a.x.iter().all(|v| *v >= 0.0));
+    assert!((a.x.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+    let at_bound = a.nu.iter().filter(|v| **v > 1e-8).count();
+    assert!(
+        at_bound > 10 && at_bound < n - 10,
+        "{at_bound} bounds active"
+    );
+    let (u, _) = sub.prox.unwrap();
+    let scale = a.nu.iter().fold(1.0f64, |m, v| m.max(*v));
+    for j in 0..n {
+        assert!(a.nu[j] >= 0.0);
+        assert!(
+            a.nu[j] * a.x[j] < 1e-10 * scale,
+            "ν{j} = {} at x = {}",
+            a.nu[j],
+            a.x[j]
+        );
+        let mut ip = 0.0;
+        for c in 0..p {
+            for i in 0..p {
+                ip += mj[j].1[(i, c)] * a.u_r[(i, c)];
+            }
+        }
+        let g = ip + a.beta * w[j] + lin[j] + a.mu[0] - a.nu[j] + u * (a.x[j] - xh[j]);
+        assert!(g.abs() < 1e-7 * scale, "stationarity of x{j}: {g}");
+    }
+    // The duals are those of the model: β + tr Ũ = c.
+    let tr: f64 = (0..p).map(|i| a.u_r[(i, i)]).sum();
+    assert!(
+        (a.beta + tr - 1.0).abs() < 1e-8,
+        "β + tr Ũ = {}",
+        a.beta + tr
+    );
+    // Without a proximal term the bounds cannot be relaxed: the method declines.
+    assert!(ipm::solve_relaxed(&Sub { prox: None, ..sub }).is_none());
+}

@@ -43,7 +43,10 @@
 //! [   −fᵀ         0 ] [Δt] = [   −r₁ₜ     ],   Δx = D⁻¹(r₁ₓ − Fᵀζ),
 //! ```
 //!
-//! one LU factorization per iteration shared by the predictor and the corrector.
+//! one LU factorization per iteration shared by the predictor and the corrector. The columns
+//! of coordinates without bound rows have D = u in every iteration, so their share of F D⁻¹Fᵀ
+//! is computed once per solve ([`solve_relaxed`] leaves out the bounds of the coordinates far
+//! from them, so that this is most columns, and checks afterwards that they hold).
 //!
 //! Without the proximal term (the subspace step, u = 0) the same method applies when every
 //! coordinate has a bound, so that D stays positive definite in the interior.
@@ -90,6 +93,13 @@ struct Data {
     q: Vec<f64>,
     /// x̂: x = x̂ + d.
     shift: Vec<f64>,
+    /// The coordinates without bound rows, whose x-block entry is u throughout (none when
+    /// u = 0).
+    plain: Vec<usize>,
+    /// The other coordinates.
+    barred: Vec<usize>,
+    /// F_plain F_plainᵀ (lower triangle mirrored), computed at the first factorization.
+    gram: std::cell::OnceCell<Mat<f64>>,
 }
 
 fn svec_index(r: usize, c: usize) -> usize {
@@ -147,12 +157,16 @@ struct Scaling {
 
 impl Data {
     /// Returns `None` when the structure does not fit (see the module documentation).
-    fn new(sub: &Sub) -> Option<Data> {
+    ///
+    /// With `relax`, the bound rows of each coordinate j with `relax[j]` are left out (see
+    /// [`solve_relaxed`]).
+    fn new(sub: &Sub, relax: Option<&[bool]>) -> Option<Data> {
         let n = sub.n_x;
         let (u, xh) = sub.prox.unwrap_or((0.0, &[]));
         if sub.k != 1 || u < 0.0 || !u.is_finite() {
             return None;
         }
+        let relaxed = |j: usize| relax.is_some_and(|r| r[j]);
         let p = sub.m0.nrows();
         let ms = p * (p + 1) / 2;
         let mut diag = Vec::new();
@@ -161,21 +175,22 @@ impl Data {
         for (i, r) in sub.le.iter().enumerate() {
             let nz: Vec<&(usize, f64)> = r.terms.iter().filter(|(_, a)| *a != 0.0).collect();
             if nz.len() == 1 {
-                diag.push((nz[0].0, nz[0].1, -r.c0));
-                le_diag.push(i);
+                if !relaxed(nz[0].0) {
+                    diag.push((nz[0].0, nz[0].1, -r.c0));
+                    le_diag.push(i);
+                }
             } else {
                 general.push((i, r));
             }
         }
+        let mut bounded = vec![false; n];
+        diag.iter().for_each(|d| bounded[d.0] = true);
         // Without a proximal term the x-block is the bound barriers alone: every coordinate
         // needs a bound.
-        if u == 0.0 {
-            let mut bounded = vec![false; n];
-            diag.iter().for_each(|d| bounded[d.0] = true);
-            if bounded.contains(&false) {
-                return None;
-            }
+        if u == 0.0 && bounded.contains(&false) {
+            return None;
         }
+        let (barred, plain): (Vec<usize>, Vec<usize>) = (0..n).partition(|&j| bounded[j]);
         let has_cut = sub.cut.is_some();
         let nsl = usize::from(has_cut) + general.len();
         let ne = sub.eq.len();
@@ -258,6 +273,9 @@ impl Data {
             u,
             q,
             shift,
+            plain,
+            barred,
+            gram: std::cell::OnceCell::new(),
         })
     }
 
@@ -457,6 +475,50 @@ fn product(m: faer::MatRef<'_, f64>, x: &[f64]) -> Vec<f64> {
     (0..m.nrows()).map(|i| y[(i, 0)]).collect()
 }
 
+/// F Fᵀ: the lower triangle by faer's triangular product (half the flops of a full one), then
+/// mirrored.
+fn gram(f: faer::MatRef<'_, f64>) -> Mat<f64> {
+    use faer::linalg::matmul::triangular::{matmul, BlockStructure};
+    let (m, n) = (f.nrows(), f.ncols());
+    let mut g = Mat::<f64>::zeros(m, m);
+    // Threads pay off only for large products (rayon's hand-offs cost ~10 µs each).
+    let par = if m * m * n > 20_000_000 {
+        faer::get_global_parallelism()
+    } else {
+        faer::Par::Seq
+    };
+    matmul(
+        g.as_mut(),
+        BlockStructure::TriangularLower,
+        Accum::Replace,
+        f,
+        BlockStructure::Rectangular,
+        f.transpose(),
+        BlockStructure::Rectangular,
+        1.0,
+        par,
+    );
+    for j in 0..m {
+        for i in 0..j {
+            g[(i, j)] = g[(j, i)];
+        }
+    }
+    g
+}
+
+/// The columns `cols` of f, column j scaled by `scale(j)`.
+fn columns(f: &Mat<f64>, cols: &[usize], scale: impl Fn(usize) -> f64) -> Mat<f64> {
+    let mut out = Mat::<f64>::zeros(f.nrows(), cols.len());
+    for (c, &j) in cols.iter().enumerate() {
+        out.col_mut(c).copy_from(f.col(j));
+        let s = scale(j);
+        if s != 1.0 {
+            out.col_mut(c).iter_mut().for_each(|v| *v *= s);
+        }
+    }
+    out
+}
+
 /// The factored reduced system of one scaling.
 struct Factored<'d> {
     data: &'d Data,
@@ -480,39 +542,21 @@ impl<'d> Factored<'d> {
             return None;
         }
         let dinv: Vec<f64> = dd.iter().map(|d| 1.0 / d).collect();
-        // K = F D⁻¹ Fᵀ.
-        let mut fs = data.f.clone();
-        for (j, dj) in dinv.iter().enumerate() {
-            let sj = dj.sqrt();
-            if let Some(c) = fs.col_mut(j).try_as_col_major_mut() {
-                c.as_slice_mut().iter_mut().for_each(|v| *v *= sj);
-            }
-        }
+        // K = F D⁻¹ Fᵀ. Coordinates without bound rows have D = u in every iteration, so
+        // their part F_plain F_plainᵀ/u is one product for the whole solve; the barred part
+        // changes with the barrier terms.
         let mut big = Mat::<f64>::zeros(m + 1, m + 1);
-        // Threads pay off only for large products (rayon's hand-offs cost ~10 µs each).
-        let par = if m * m * n > 20_000_000 {
-            faer::get_global_parallelism()
-        } else {
-            faer::Par::Seq
-        };
-        // Lower triangle only (half the flops of a full product), mirrored below.
         {
-            use faer::linalg::matmul::triangular::{matmul, BlockStructure};
-            matmul(
-                big.as_mut().submatrix_mut(0, 0, m, m),
-                BlockStructure::TriangularLower,
-                Accum::Replace,
-                fs.as_ref(),
-                BlockStructure::Rectangular,
-                fs.transpose(),
-                BlockStructure::Rectangular,
-                1.0,
-                par,
-            );
-        }
-        for j in 0..m {
-            for i in 0..j {
-                big[(i, j)] = big[(j, i)];
+            let mut k = big.as_mut().submatrix_mut(0, 0, m, m);
+            if !data.plain.is_empty() {
+                let g = data
+                    .gram
+                    .get_or_init(|| gram(columns(&data.f, &data.plain, |_| 1.0).as_ref()));
+                k.copy_from(g * faer::Scale(1.0 / data.u));
+            }
+            if !data.barred.is_empty() {
+                let fs = columns(&data.f, &data.barred, |j| dinv[j].sqrt());
+                k += gram(fs.as_ref());
             }
         }
         // 𝒢 of the block: X ↦ G X G in svec coordinates,
@@ -692,7 +736,8 @@ fn newton(
 }
 
 /// Solves the proximal λ_max subproblem, or `None` (not applicable, or no convergence: the
-/// caller falls back to Clarabel).
+/// caller falls back to Clarabel): [`solve_relaxed`] first, [`solve_barrier`] when it does not
+/// settle or does not apply (the subspace step, u = 0).
 ///
 /// ```
 /// use faer::Mat;
@@ -718,7 +763,28 @@ fn newton(
 /// assert!((a - 1.5).abs() < 1e-7 && (a - b).abs() < 1e-7);
 /// ```
 pub fn solve(sub: &Sub) -> Option<SubSol> {
-    let d = Data::new(sub)?;
+    solve_relaxed(sub).or_else(|| solve_barrier(sub))
+}
+
+/// The subproblem with every bound row as a barrier term of the x-block (D = u I + bound
+/// terms, a new F D⁻¹Fᵀ each iteration), or `None`. This also takes the subspace step (u = 0),
+/// where the bounds cannot be relaxed.
+pub fn solve_barrier(sub: &Sub) -> Option<SubSol> {
+    let d = Data::new(sub, None)?;
+    let it = run(&d, sub)?;
+    Some(d.solution(sub, &it))
+}
+
+/// A converged interior-point iterate.
+struct Iterate {
+    y: Vec<f64>,
+    z: Vec<f64>,
+    mu: Vec<f64>,
+    iterations: u32,
+}
+
+/// The interior-point iteration on `d`, or `None` when it does not converge.
+fn run(d: &Data, sub: &Sub) -> Option<Iterate> {
     let n = d.n;
     let tol = sub.tol.max(1e-12);
     let h = d.h_ineq();
@@ -731,7 +797,7 @@ pub fn solve(sub: &Sub) -> Option<SubSol> {
     };
     // Initialization (CVXOPT coneqp): one solve with identity scaling, s = −z, shifted.
     let id = d.identity_scaling();
-    let f0 = Factored::new(&d, &id)?;
+    let f0 = Factored::new(d, &id)?;
     let neg_q: Vec<f64> = q.iter().map(|v| -v).collect();
     let (mut y, z0, mut mu) = f0.solve(&neg_q, &h, &e);
     let mut z = z0;
@@ -777,7 +843,7 @@ pub fn solve(sub: &Sub) -> Option<SubSol> {
             break;
         }
         last_gap = gap;
-        let Some((dy, dz, dmu, ds, alpha)) = newton(&d, &s, &z, &rd, &rp, &re, gap / deg) else {
+        let Some((dy, dz, dmu, ds, alpha)) = newton(d, &s, &z, &rd, &rp, &re, gap / deg) else {
             break;
         };
         for (a, b) in y.iter_mut().zip(&dy) {
@@ -796,30 +862,126 @@ pub fn solve(sub: &Sub) -> Option<SubSol> {
     if !converged && !near {
         return None;
     }
-    let x: Vec<f64> = y[..n].iter().zip(&d.shift).map(|(a, b)| a + b).collect();
-    let model = sub.coef * y[n] + sub.lin.iter().zip(&x).map(|(a, b)| a * b).sum::<f64>();
-    let k = d.ms + d.nsl;
-    let mut nu = vec![0.0; sub.le.len()];
-    let mut beta = 0.0;
-    for (i, who) in d.le_small.iter().enumerate() {
-        match who {
-            None => beta = z[d.ms + i].max(0.0),
-            Some(o) => nu[*o] = z[d.ms + i].max(0.0),
-        }
-    }
-    for (i, o) in d.le_diag.iter().enumerate() {
-        nu[*o] = z[k + i].max(0.0);
-    }
-    debug_assert!(d.has_cut || beta == 0.0);
-    Some(SubSol {
-        x,
-        model,
-        beta,
-        u_r: unsvec(&z[..d.ms], d.p),
+    Some(Iterate {
+        y,
+        z,
         mu,
-        nu,
         iterations,
     })
+}
+
+impl Data {
+    /// The subproblem's solution at a converged iterate (bound rows left out of `self` get
+    /// multiplier 0).
+    fn solution(&self, sub: &Sub, it: &Iterate) -> SubSol {
+        let (y, z, n) = (&it.y, &it.z, self.n);
+        let x: Vec<f64> = y[..n].iter().zip(&self.shift).map(|(a, b)| a + b).collect();
+        let model = sub.coef * y[n] + dot(sub.lin, &x);
+        let k = self.ms + self.nsl;
+        let mut nu = vec![0.0; sub.le.len()];
+        let mut beta = 0.0;
+        for (i, who) in self.le_small.iter().enumerate() {
+            match who {
+                None => beta = z[self.ms + i].max(0.0),
+                Some(o) => nu[*o] = z[self.ms + i].max(0.0),
+            }
+        }
+        for (i, o) in self.le_diag.iter().enumerate() {
+            nu[*o] = z[k + i].max(0.0);
+        }
+        debug_assert!(self.has_cut || beta == 0.0);
+        SubSol {
+            x,
+            model,
+            beta,
+            u_r: unsvec(&z[..self.ms], self.p),
+            mu: it.mu.clone(),
+            nu,
+            iterations: it.iterations,
+        }
+    }
+}
+
+/// Rounds of [`solve_relaxed`] before [`solve_barrier`] takes over.
+pub const MAX_RELAXED_ROUNDS: usize = 6;
+
+/// The proximal subproblem (u > 0) with the bounds of coordinates far from them relaxed, or
+/// `None` (no proximal term, no bound rows, Ky Fan, or not settled in [`MAX_RELAXED_ROUNDS`]
+/// rounds).
+///
+/// A coordinate without bound rows has the x-block entry u in every iteration, so its part of
+/// F D⁻¹Fᵀ is computed once per solve instead of once per iteration; with thousands of
+/// coordinates (edge weights) and a block of a few hundred svec rows that product is most of an
+/// iteration. So the bound rows of the coordinates that are not near their bounds are left out:
+/// if the solution x_R of this relaxation satisfies them, it is the subproblem's solution
+/// (the relaxation's minimum over a larger set, attained in the smaller one), with multiplier 0
+/// on the left-out rows. Otherwise the coordinates whose bounds x_R violates or comes near get
+/// theirs back and the relaxation is solved again; the barred set only grows. Where the
+/// solution has few coordinates off their bounds (random data, a large step) this can take
+/// many rounds; after [`MAX_RELAXED_ROUNDS`] the caller uses [`solve_barrier`].
+///
+/// "Near" is within a tenth of the median distance of x̂ to its bounds, taken over the
+/// coordinates with bound rows (x̂ on a bound is at distance 0); violations within ten times the
+/// solver's tolerance relative to ‖x‖_∞ are moved onto the bound.
+pub fn solve_relaxed(sub: &Sub) -> Option<SubSol> {
+    let (u, xh) = sub.prox?;
+    if sub.k != 1 || !(u > 0.0 && u.is_finite()) {
+        return None;
+    }
+    // Bound rows a xⱼ ≤ b as (j, a, b).
+    let bounds: Vec<(usize, f64, f64)> = sub
+        .le
+        .iter()
+        .filter_map(|r| {
+            let mut nz = r.terms.iter().filter(|(_, a)| *a != 0.0);
+            let &(j, a) = nz.next()?;
+            nz.next().is_none().then_some((j, a, -r.c0))
+        })
+        .collect();
+    if bounds.is_empty() {
+        return None;
+    }
+    // Distance of x̂ to the nearest bound of each coordinate.
+    let mut dist = vec![f64::INFINITY; sub.n_x];
+    for &(j, a, b) in &bounds {
+        dist[j] = dist[j].min(((b - a * xh[j]) / a.abs()).max(0.0));
+    }
+    let mut finite: Vec<f64> = dist.iter().copied().filter(|d| d.is_finite()).collect();
+    finite.sort_by(f64::total_cmp);
+    let near = 0.1 * finite[finite.len() / 2];
+    let mut relax: Vec<bool> = dist.iter().map(|d| *d > near).collect();
+    if !relax.contains(&true) {
+        return None;
+    }
+    let tol = sub.tol.max(1e-12);
+    let mut iterations = 0;
+    for _ in 0..MAX_RELAXED_ROUNDS {
+        let d = Data::new(sub, Some(&relax))?;
+        let it = run(&d, sub)?;
+        iterations += it.iterations;
+        let mut sol = d.solution(sub, &it);
+        let eps = 10.0 * tol * sol.x.iter().fold(f64::MIN_POSITIVE, |m, v| m.max(v.abs()));
+        let violated = bounds
+            .iter()
+            .any(|&(j, a, b)| relax[j] && a * sol.x[j] - b > eps * a.abs());
+        if !violated {
+            for &(j, a, b) in &bounds {
+                if relax[j] && a * sol.x[j] > b {
+                    sol.x[j] = b / a;
+                }
+            }
+            sol.model = sub.coef * it.y[d.n] + dot(sub.lin, &sol.x);
+            sol.iterations = iterations;
+            return Some(sol);
+        }
+        // Bars back the violated bounds and those x_R came near.
+        for &(j, a, b) in &bounds {
+            if relax[j] && (b - a * sol.x[j]) / a.abs() <= near {
+                relax[j] = false;
+            }
+        }
+    }
+    None
 }
 
 #[cfg(test)]

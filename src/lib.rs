@@ -14,6 +14,7 @@ pub mod expr;
 pub mod io;
 pub mod malloc;
 pub mod model;
+mod rng;
 pub mod solve;
 
 pub use error::{Diagnostic, Error};

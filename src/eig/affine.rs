@@ -29,6 +29,7 @@
 pub use crate::cr::Coords;
 use crate::cr::{propagate_tangents, Graph, NodeId, Tangent, Values};
 use crate::model::Shape;
+use crate::rng::SplitMix64;
 use num_complex::Complex64 as C64;
 
 /// Relative tolerance of the affinity check: max |A(x) − (A₀ + Σ xⱼAⱼ)| ≤ AFFINE_TOL · scale,
@@ -82,19 +83,6 @@ impl AffineMap {
     }
 }
 
-fn rng(seed: u64) -> impl FnMut() -> f64 {
-    let mut s = seed;
-    move || {
-        // splitmix64
-        s = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = s;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^= z >> 31;
-        (z >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
-    }
-}
-
 /// Extracts the affine map of `node` over `coords` and checks that the node is affine.
 /// The error says why not (not affine, or evaluation failed).
 pub fn affine_map(g: &Graph, node: NodeId, coords: &Coords) -> Result<AffineMap, String> {
@@ -140,8 +128,8 @@ pub fn affine_map(g: &Graph, node: NodeId, coords: &Coords) -> Result<AffineMap,
     };
     if n > 0 {
         for (seed, amp) in [(17u64, 1.0), (29u64, 3.0)] {
-            let mut r = rng(seed);
-            let x: Vec<f64> = (0..n).map(|_| amp * r()).collect();
+            let mut r = SplitMix64::new(seed);
+            let x: Vec<f64> = (0..n).map(|_| amp * r.symmetric()).collect();
             let mut vals = Values::new(g, &coords.tensors(&x), &[]);
             let actual = vals.ensure_get(g, node).map_err(|e| e.message)?;
             let lin = map.eval(&x);

@@ -1146,16 +1146,12 @@ mod tests {
         }
     }
 
-    /// Small deterministic PRNG (xorshift64*) so the randomized tests need no
-    /// extra dependencies.
-    struct Rng(u64);
+    /// The crate's seeded generator, with a helper for indices.
+    struct Rng(crate::rng::SplitMix64);
 
     impl Rng {
         fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+            self.0.next_u64()
         }
 
         fn below(&mut self, n: usize) -> usize {
@@ -1217,7 +1213,7 @@ mod tests {
 
     #[test]
     fn round_trip_random_trees() {
-        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let mut rng = Rng(crate::rng::SplitMix64::new(7));
         for _ in 0..3000 {
             let e = random_expr(&mut rng, 6);
             let printed = e.to_string();
@@ -1264,7 +1260,7 @@ mod tests {
             "@",
             "\u{1F600}",
         ];
-        let mut rng = Rng(12345);
+        let mut rng = Rng(crate::rng::SplitMix64::new(12345));
         for _ in 0..20_000 {
             let len = rng.below(24);
             let src: String = (0..len).map(|_| PIECES[rng.below(PIECES.len())]).collect();

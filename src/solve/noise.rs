@@ -22,6 +22,7 @@
 //! large when the values spread by more than 10% of |f| or no level is found, too small when
 //! half of the first differences are exactly zero; it is then divided or multiplied by 100.
 
+use crate::rng::SplitMix64;
 use num_complex::Complex64 as C64;
 
 /// Number of values on the line (the paper uses 7 to 9).
@@ -136,17 +137,11 @@ pub fn estimate(z: &[C64], mask: &[bool], f: impl Fn(&[C64]) -> Option<f64>) -> 
     None
 }
 
-/// A unit vector with entries from a fixed linear congruential sequence (Knuth's MMIX
-/// constants), real where `mask` is set.
+/// A unit vector with entries from a fixed pseudo-random sequence ([`SplitMix64`], seed 1),
+/// real where `mask` is set.
 fn direction(n: usize, mask: &[bool]) -> Vec<C64> {
-    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut next = || {
-        state = state
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        // The top 53 bits as a number in [−1, 1).
-        (state >> 11) as f64 / (1u64 << 52) as f64 - 1.0
-    };
+    let mut rng = SplitMix64::new(1);
+    let mut next = || rng.symmetric();
     let mut p: Vec<C64> = (0..n)
         .map(|i| {
             let re = next();

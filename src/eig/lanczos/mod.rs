@@ -39,6 +39,7 @@ pub mod operator;
 
 pub use operator::{AffineOperator, FnOperator, HermOperator, Scalar};
 
+use crate::rng::SplitMix64;
 use faer::{Accum, Mat, MatRef, Par, Side};
 
 /// Largest n decomposed densely by default.
@@ -178,27 +179,15 @@ fn col_mut<T: Scalar>(m: &mut Mat<T>, j: usize) -> &mut [T] {
         .map_or(&mut [], |c| c.as_slice_mut())
 }
 
-/// A seeded pseudo-random generator (splitmix64) of numbers in [−1, 1).
-pub(crate) struct Rng(u64);
-
-impl Rng {
-    pub(crate) fn new(seed: u64) -> Rng {
-        Rng(seed)
-    }
-    pub(crate) fn next(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^= z >> 31;
-        (z >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
-    }
-    fn scalar<T: Scalar>(&mut self) -> T {
-        if T::REAL {
-            T::from_f64(self.next())
-        } else {
-            T::from_c64(num_complex::Complex64::new(self.next(), self.next()))
-        }
+/// A random scalar from `rng`: real and imaginary parts in [−1, 1).
+fn random_scalar<T: Scalar>(rng: &mut SplitMix64) -> T {
+    if T::REAL {
+        T::from_f64(rng.symmetric())
+    } else {
+        T::from_c64(num_complex::Complex64::new(
+            rng.symmetric(),
+            rng.symmetric(),
+        ))
     }
 }
 
@@ -462,7 +451,7 @@ fn lanczos<T: Scalar>(
     let keep_of =
         |b: usize, m_max: usize| (nev + b).min(m_max.saturating_sub(b)).max(nev.min(m_max));
     let mut keep_max = keep_of(b, m_max);
-    let mut rng = Rng::new(opts.seed);
+    let mut rng = SplitMix64::new(opts.seed);
     let mut start = Mat::<T>::zeros(n, 0);
     if let Some(s) = &opts.start {
         if s.nrows() == n && s.ncols() > 0 {
@@ -470,7 +459,7 @@ fn lanczos<T: Scalar>(
         }
     }
     if start.ncols() < b {
-        let extra = Mat::<T>::from_fn(n, b - start.ncols(), |_, _| rng.scalar());
+        let extra = Mat::<T>::from_fn(n, b - start.ncols(), |_, _| random_scalar(&mut rng));
         start = hcat(&start, &extra);
     }
     let mut q = Mat::<T>::zeros(n, 0);
@@ -487,7 +476,7 @@ fn lanczos<T: Scalar>(
             if blk.ncols() == 0 {
                 // Invariant subspace reached: continue with a random block (or stop when the
                 // basis already spans everything it can).
-                let fresh = Mat::<T>::from_fn(n, b.min(room), |_, _| rng.scalar());
+                let fresh = Mat::<T>::from_fn(n, b.min(room), |_, _| random_scalar(&mut rng));
                 blk = orthonormalize(q.as_ref(), fresh);
                 if blk.ncols() == 0 {
                     break;
@@ -545,7 +534,7 @@ fn lanczos<T: Scalar>(
             m_max = basis(b).max(m_max);
             keep_max = keep_of(b, m_max);
             restarts += 1;
-            next = Mat::<T>::from_fn(n, b, |_, _| rng.scalar());
+            next = Mat::<T>::from_fn(n, b, |_, _| random_scalar(&mut rng));
             let keep = keep_max.max(want).min(x.ncols()).min(m_max - b.min(m_max));
             q = x.subcols(0, keep).to_owned();
             aq = ax.subcols(0, keep).to_owned();

@@ -23,6 +23,10 @@
 //!   the model values must agree to 1e-8 relative first. `subproblem_n3000_p26`: the same
 //!   shape with p = 26, the block size of the 1000-node graph's last iterations (no Clarabel).
 //!
+//! - `dense_eigenpairs_n1000`: the bottom eigenpairs of a 1000-node weighted Laplacian on the
+//!   dense path, the wanted pairs only (`wanted_pairs`, `max_vectors` = 26) against the full
+//!   decomposition (`full_decomposition`).
+//!
 //! Run: `cargo bench --bench bundle`. After criterion's output a summary prints the medians
 //! and the ratio (medians of criterion's samples).
 
@@ -262,10 +266,80 @@ fn bench_subproblem(c: &mut Criterion, p: usize, with_clarabel: bool) {
     g.finish();
 }
 
+/// The bottom of a 1000 × 1000 weighted graph Laplacian (cycle plus two random chords per node,
+/// weights in (0, 1], plus J = 11ᵀ/n so that λ₁ = 1 leaves the bottom), by the dense path: the
+/// wanted pairs only (`max_vectors` = 26, as the bundle asks at 1000 nodes) against the full
+/// decomposition (`max_vectors` = 0); the same three smallest eigenvalues first.
+fn bench_dense_eigenpairs(c: &mut Criterion) {
+    use wirtinger::eig::lanczos::{extreme_eigenpairs, EigOptions};
+    let n = 1000;
+    let mut s = 0x2545_F491_4F6C_DD1Du64;
+    let mut next = || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        s
+    };
+    let mut l = faer::Mat::<f64>::from_fn(n, n, |_, _| 1.0 / n as f64);
+    let mut edge = |a: usize, b: usize, w: f64| {
+        l[(a, a)] += w;
+        l[(b, b)] += w;
+        l[(a, b)] -= w;
+        l[(b, a)] -= w;
+    };
+    for i in 0..n {
+        let w = 1.0 - (next() >> 11) as f64 / (1u64 << 53) as f64;
+        edge(i, (i + 1) % n, w);
+        for _ in 0..2 {
+            let j = (next() % n as u64) as usize;
+            if j != i {
+                let w = 1.0 - (next() >> 11) as f64 / (1u64 << 53) as f64;
+                edge(i, j, w);
+            }
+        }
+    }
+    let opts = |max_vectors: usize| EigOptions {
+        max_vectors,
+        dense_limit: usize::MAX,
+        ..EigOptions::smallest(3)
+    };
+    let (a, b) = (
+        extreme_eigenpairs(&l, &opts(26)).expect("partial"),
+        extreme_eigenpairs(&l, &opts(0)).expect("full"),
+    );
+    for k in 0..3 {
+        assert!((a.values[k] - b.values[k]).abs() <= 1e-12 * b.values[k].abs().max(1e-3));
+    }
+    assert!(a.converged && b.converged);
+    let mut g = c.benchmark_group("dense_eigenpairs_n1000");
+    g.sample_size(SAMPLES);
+    for (id, mv) in [("wanted_pairs", 26), ("full_decomposition", 0)] {
+        let mut times = Vec::new();
+        g.bench_function(id, |bch| {
+            bch.iter_custom(|iters| {
+                let t = Instant::now();
+                for _ in 0..iters {
+                    assert!(extreme_eigenpairs(&l, &opts(mv)).is_ok());
+                }
+                let d = t.elapsed();
+                times.push(d.as_secs_f64() / iters as f64);
+                d
+            })
+        });
+        times.sort_by(f64::total_cmp);
+        MEDIANS.lock().expect("no poisoned lock").insert(
+            format!("dense_eigenpairs_n1000/{id}"),
+            times[times.len() / 2],
+        );
+    }
+    g.finish();
+}
+
 fn main() {
     let mut c = Criterion::default().configure_from_args();
     bench_subproblem(&mut c, 10, true);
     bench_subproblem(&mut c, 26, false);
+    bench_dense_eigenpairs(&mut c);
     let p60 = problem(60);
     let b = run(&p60, "spectral_bundle");
     let s = run(&p60, "sdp");
@@ -356,6 +430,15 @@ fn main() {
         println!(
             "  subproblem N = 3000: the structured IPM is {:.1}x faster than Clarabel",
             cl / st
+        );
+    }
+    if let (Some(full), Some(part)) = (
+        m.get("dense_eigenpairs_n1000/full_decomposition"),
+        m.get("dense_eigenpairs_n1000/wanted_pairs"),
+    ) {
+        println!(
+            "  dense eigenpairs n = 1000: the wanted pairs only are {:.2}x faster",
+            full / part
         );
     }
     for g in ["subproblem_n3000", "subproblem_n3000_p26"] {

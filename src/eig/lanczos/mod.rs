@@ -36,6 +36,7 @@
 //! rounding, while Lanczos would need comparable work in products and restarts.
 
 pub mod operator;
+mod tridiagonal;
 
 pub use operator::{AffineOperator, FnOperator, HermOperator, Scalar};
 
@@ -242,6 +243,10 @@ pub fn orthonormalize<T: Scalar>(q: MatRef<'_, T>, v: Mat<T>) -> Mat<T> {
     Mat::from_fn(n, kept.len(), |i, j| kept[j][i])
 }
 
+/// The dense path computes only the wanted pairs when they are at most 1/PARTIAL_FRACTION of
+/// the spectrum ([`tridiagonal`]); otherwise the whole decomposition.
+const PARTIAL_FRACTION: usize = 4;
+
 fn par() -> Par {
     faer::get_global_parallelism()
 }
@@ -286,6 +291,12 @@ fn cap(w: usize, nev: usize, max_vectors: usize) -> usize {
 /// Number wanted after widening `nev` to complete the cluster at its boundary.
 fn widen(values: &[f64], nev: usize, tol: f64) -> usize {
     let scale = values.iter().fold(1e-300_f64, |m, v| m.max(v.abs()));
+    widen_scaled(values, nev, tol, scale)
+}
+
+/// [`widen`] with the scale of the relative cluster test given.
+fn widen_scaled(values: &[f64], nev: usize, tol: f64, scale: f64) -> usize {
+    let scale = scale.max(1e-300);
     let mut w = nev.min(values.len());
     while w > 0 && w < values.len() && (values[w] - values[w - 1]).abs() <= tol * scale {
         w += 1;
@@ -350,8 +361,40 @@ fn dense<T: Scalar>(
             formed.as_ref()
         }
     };
+    // With a cap on the vectors returned, only that many (and one more value, to see whether a
+    // cluster continues) are computed, when that is a small part of the spectrum.
+    let count = nev.max(opts.max_vectors) + 1;
+    if opts.max_vectors > 0 && count * PARTIAL_FRACTION <= n {
+        let (values, vectors, radius) =
+            tridiagonal::extreme_pairs(a, opts.which, count, opts.seed)?;
+        let e = dense_pairs(op, values, vectors, radius, nev, opts, products);
+        if e.converged {
+            return Ok(e);
+        }
+    }
     let (values, vectors) = small_eig(a, opts.which)?;
-    let w = cap(widen(&values, nev, opts.cluster_tol), nev, opts.max_vectors);
+    let radius = values.iter().fold(0f64, |m, v| m.max(v.abs()));
+    Ok(dense_pairs(
+        op, values, vectors, radius, nev, opts, products,
+    ))
+}
+
+/// The first w of the ordered pairs (the wanted ones, widened to complete a cluster, capped),
+/// with their residuals; `radius` is the spectral radius, the scale of the cluster test.
+fn dense_pairs<T: Scalar>(
+    op: &dyn HermOperator<T>,
+    values: Vec<f64>,
+    vectors: Mat<T>,
+    radius: f64,
+    nev: usize,
+    opts: &EigOptions<T>,
+    products: usize,
+) -> Eigenpairs<T> {
+    let w = cap(
+        widen_scaled(&values, nev, opts.cluster_tol, radius),
+        nev,
+        opts.max_vectors,
+    );
     let vectors = vectors.subcols(0, w).to_owned();
     let values = values[..w].to_vec();
     let residuals = residuals(op, &values, &vectors);
@@ -359,7 +402,7 @@ fn dense<T: Scalar>(
     let converged = residuals
         .iter()
         .all(|r| *r <= opts.tol.max(1e-12) * scale * 10.0);
-    Ok(Eigenpairs {
+    Eigenpairs {
         values,
         vectors,
         residuals,
@@ -367,7 +410,7 @@ fn dense<T: Scalar>(
         products: products + w,
         restarts: 0,
         method: EigMethod::Dense,
-    })
+    }
 }
 
 /// ‖A vᵢ − λᵢ vᵢ‖ with fresh products.

@@ -903,7 +903,10 @@ impl Data {
 }
 
 /// Rounds of [`solve_relaxed`] before [`solve_barrier`] takes over.
-pub const MAX_RELAXED_ROUNDS: usize = 6;
+pub const MAX_RELAXED_ROUNDS: usize = 3;
+/// [`solve_relaxed`] gives up when a round bars more than 1/RELAXED_GIVE_UP of the relaxed
+/// coordinates again.
+const RELAXED_GIVE_UP: usize = 20;
 
 /// The proximal subproblem (u > 0) with the bounds of coordinates far from them relaxed, or
 /// `None` (no proximal term, no bound rows, Ky Fan, or not settled in [`MAX_RELAXED_ROUNDS`]
@@ -917,8 +920,9 @@ pub const MAX_RELAXED_ROUNDS: usize = 6;
 /// (the relaxation's minimum over a larger set, attained in the smaller one), with multiplier 0
 /// on the left-out rows. Otherwise the coordinates whose bounds x_R violates or comes near get
 /// theirs back and the relaxation is solved again; the barred set only grows. Where the
-/// solution has few coordinates off their bounds (random data, a large step) this can take
-/// many rounds; after [`MAX_RELAXED_ROUNDS`] the caller uses [`solve_barrier`].
+/// solution has few coordinates off their bounds (random data, a long step) this would take
+/// many rounds, so more than one in twenty of the relaxed coordinates barred again in a round,
+/// or more than [`MAX_RELAXED_ROUNDS`] rounds, end it: the caller uses [`solve_barrier`].
 ///
 /// "Near" is within a tenth of the median distance of x̂ to its bounds, taken over the
 /// coordinates with bound rows (x̂ on a bound is at distance 0); violations within ten times the
@@ -974,11 +978,19 @@ pub fn solve_relaxed(sub: &Sub) -> Option<SubSol> {
             sol.iterations = iterations;
             return Some(sol);
         }
-        // Bars back the violated bounds and those x_R came near.
+        // Bars back the violated bounds and those x_R came near; when that is many of them
+        // the relaxation was a poor guess (a sparse solution, a long step), and the barrier
+        // formulation is cheaper than more rounds.
+        let relaxed = relax.iter().filter(|r| **r).count();
+        let mut barred = 0;
         for &(j, a, b) in &bounds {
             if relax[j] && (b - a * sol.x[j]) / a.abs() <= near {
                 relax[j] = false;
+                barred += 1;
             }
+        }
+        if barred * RELAXED_GIVE_UP > relaxed {
+            return None;
         }
     }
     None

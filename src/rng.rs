@@ -8,8 +8,9 @@
 //! a full-period sequence that passes BigCrush, which is more than these uses need: they need
 //! numbers without structure that could align with a problem's (a start vector orthogonal to
 //! the wanted eigenvectors, a probe point on a kink), the same on every run and machine.
-//! Written out rather than taken from `rand_chacha` so that the sequences (and with them every
-//! measured iteration count) stay what they were when the three copies were merged.
+//! Written out (ten lines) rather than taken from `rand_chacha`, so that the Lanczos start
+//! blocks and the affinity probes, which used two inline copies of it, stay bit-for-bit what
+//! they were, and with them every measured iteration count of the bundle method.
 
 /// splitmix64: `next_u64` for integers, `symmetric` for numbers in [−1, 1).
 pub(crate) struct SplitMix64(u64);

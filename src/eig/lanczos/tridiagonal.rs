@@ -30,7 +30,7 @@ use crate::rng::SplitMix64;
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::evd::tridiag;
 use faer::linalg::householder;
-use faer::{Conj, Mat, MatRef, Par};
+use faer::{Conj, Mat, MatRef};
 
 /// The `count` eigenvalues at the `which` end of the Hermitian part of `a` in that order, their
 /// eigenvectors, and the spectral radius of A (max |λ| over the whole spectrum).
@@ -55,7 +55,7 @@ pub(crate) fn extreme_pairs<T: Scalar>(
     if n == 0 || count == 0 {
         return Ok((Vec::new(), Mat::zeros(n, 0), 0.0));
     }
-    let par = Par::Seq;
+    let par = super::par();
     let bs = faer::linalg::qr::no_pivoting::factor::recommended_block_size::<T>(n, n);
     let mut hh = Mat::<T>::zeros(bs, n.saturating_sub(1));
     if n > 1 {

@@ -48,6 +48,17 @@ const SAMPLES: usize = 10;
 
 static MEDIANS: Mutex<BTreeMap<String, f64>> = Mutex::new(BTreeMap::new());
 
+/// Marsaglia's xorshift64 from `seed` (the benches' seeded data; the crate's own generator is
+/// private).
+fn xorshift(mut s: u64) -> impl FnMut() -> u64 {
+    move || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        s
+    }
+}
+
 /// Records the median of a function's sample times under `key` (nothing when criterion's
 /// filter skipped the function).
 fn record(key: String, times: &mut [f64]) {
@@ -80,13 +91,8 @@ fn connectivity(n: usize) -> Problem {
     use wirtinger::model::builder::{fns::*, ProblemBuilder, E};
     use wirtinger::model::SparseStack;
     let m = 3 * n;
-    let mut s = 0x9E37_79B9_7F4A_7C15u64 ^ n as u64;
-    let mut next = move || {
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        (s >> 11) as usize % n
-    };
+    let mut bits = xorshift(0x9E37_79B9_7F4A_7C15u64 ^ n as u64);
+    let mut next = move || (bits() >> 11) as usize % n;
     let mut edges: Vec<(usize, usize)> = (0..n)
         .map(|i| (i.min((i + 1) % n), i.max((i + 1) % n)))
         .collect();
@@ -156,13 +162,8 @@ struct SubData {
 }
 
 fn sub_data(n_x: usize, p: usize) -> SubData {
-    let mut s = 0x9E37_79B9_7F4A_7C15u64;
-    let mut next = || {
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-    };
+    let mut bits = xorshift(0x9E37_79B9_7F4A_7C15u64);
+    let mut next = || (bits() >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
     let m0 = faer::Mat::from_fn(
         p,
         p,
@@ -277,13 +278,7 @@ fn bench_subproblem(c: &mut Criterion, p: usize, with_clarabel: bool) {
 fn bench_dense_eigenpairs(c: &mut Criterion) {
     use wirtinger::eig::lanczos::{extreme_eigenpairs, EigOptions};
     let n = 1000;
-    let mut s = 0x2545_F491_4F6C_DD1Du64;
-    let mut next = || {
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        s
-    };
+    let mut next = xorshift(0x2545_F491_4F6C_DD1Du64);
     let mut l = faer::Mat::<f64>::from_fn(n, n, |_, _| 1.0 / n as f64);
     let mut edge = |a: usize, b: usize, w: f64| {
         l[(a, a)] += w;

@@ -102,6 +102,13 @@ struct Data {
     gram: std::cell::OnceCell<Mat<f64>>,
 }
 
+/// The one nonzero term (coordinate, coefficient) of a bound row, or `None` for any other row.
+fn single_term(r: &Row) -> Option<(usize, f64)> {
+    let mut nz = r.terms.iter().filter(|(_, a)| *a != 0.0);
+    let &(j, a) = nz.next()?;
+    nz.next().is_none().then_some((j, a))
+}
+
 fn svec_index(r: usize, c: usize) -> usize {
     let (r, c) = if r <= c { (r, c) } else { (c, r) };
     r + c * (c + 1) / 2
@@ -173,14 +180,14 @@ impl Data {
         let mut le_diag = Vec::new();
         let mut general: Vec<(usize, &Row)> = Vec::new();
         for (i, r) in sub.le.iter().enumerate() {
-            let nz: Vec<&(usize, f64)> = r.terms.iter().filter(|(_, a)| *a != 0.0).collect();
-            if nz.len() == 1 {
-                if !relaxed(nz[0].0) {
-                    diag.push((nz[0].0, nz[0].1, -r.c0));
-                    le_diag.push(i);
+            match single_term(r) {
+                Some((j, a)) => {
+                    if !relaxed(j) {
+                        diag.push((j, a, -r.c0));
+                        le_diag.push(i);
+                    }
                 }
-            } else {
-                general.push((i, r));
+                None => general.push((i, r)),
             }
         }
         let mut bounded = vec![false; n];
@@ -936,11 +943,7 @@ pub fn solve_relaxed(sub: &Sub) -> Option<SubSol> {
     let bounds: Vec<(usize, f64, f64)> = sub
         .le
         .iter()
-        .filter_map(|r| {
-            let mut nz = r.terms.iter().filter(|(_, a)| *a != 0.0);
-            let &(j, a) = nz.next()?;
-            nz.next().is_none().then_some((j, a, -r.c0))
-        })
+        .filter_map(|r| single_term(r).map(|(j, a)| (j, a, -r.c0)))
         .collect();
     if bounds.is_empty() {
         return None;

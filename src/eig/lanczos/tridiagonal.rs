@@ -103,9 +103,14 @@ pub(crate) fn extreme_pairs<T: Scalar>(
         .iter()
         .map(|&k| bisect(&d, &e, k, lo, hi, norm))
         .collect();
-    let radius = bisect(&d, &e, 0, lo, hi, norm)
-        .abs()
-        .max(bisect(&d, &e, n - 1, lo, hi, norm).abs());
+    // The spectral radius: one end of the spectrum is among the values already bisected.
+    let other_end = match which {
+        Which::Smallest => bisect(&d, &e, n - 1, lo, hi, norm),
+        Which::Largest => bisect(&d, &e, 0, lo, hi, norm),
+    };
+    let radius = values_asc
+        .iter()
+        .fold(other_end.abs(), |m, v| m.max(v.abs()));
     let vecs_asc = inverse_iteration(&d, &e, &values_asc, norm, seed);
     // Order by `which` and lift: x ← Q S x.
     let order: Vec<usize> = match which {

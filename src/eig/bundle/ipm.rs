@@ -43,7 +43,12 @@
 //! [   −fᵀ         0 ] [Δt] = [   −r₁ₜ     ],   Δx = D⁻¹(r₁ₓ − Fᵀζ),
 //! ```
 //!
-//! one LU factorization per iteration shared by the predictor and the corrector. The columns
+//! one factorization per iteration shared by the predictor and the corrector. K = F D⁻¹Fᵀ + 𝒢̃
+//! is positive definite in the interior, so that is a Cholesky factorization of K (half the
+//! flops of an LU of the bordered matrix; only K's lower triangle is assembled), the border
+//! eliminated through K⁻¹f: with a the upper right-hand side, Δt = (r₁ₜ − fᵀK⁻¹a)/(fᵀK⁻¹f)
+//! and ζ = K⁻¹(a + f Δt). A pivoted LU of the bordered matrix takes over when rounding makes K
+//! numerically indefinite (the last iterations of degenerate problems). The columns
 //! of coordinates without bound rows have D = u in every iteration, so their share of F D⁻¹Fᵀ
 //! is computed once per solve ([`solve_relaxed`] leaves out the bounds of the coordinates far
 //! from them, so that this is most columns, and checks afterwards that they hold).
@@ -533,7 +538,16 @@ struct Factored<'d> {
     dinv: Vec<f64>,
     /// s/z of the diagonal rows.
     gd: Vec<f64>,
-    lu: faer::linalg::solvers::PartialPivLu<f64>,
+    factor: Factor,
+}
+
+/// The reduced matrix [K −f; −fᵀ 0] factored: by the Cholesky factor of K and the bordering
+/// (K is positive definite in the interior: F D⁻¹Fᵀ plus the block's 𝒢 and the orthant's s/z),
+/// or, when rounding makes K numerically indefinite, by a pivoted LU of the whole matrix.
+enum Factor {
+    /// K = L Lᵀ, K⁻¹f and fᵀK⁻¹f.
+    Cholesky(faer::linalg::solvers::Llt<f64>, Mat<f64>, f64),
+    Lu(faer::linalg::solvers::PartialPivLu<f64>),
 }
 
 impl<'d> Factored<'d> {
@@ -549,55 +563,66 @@ impl<'d> Factored<'d> {
             return None;
         }
         let dinv: Vec<f64> = dd.iter().map(|d| 1.0 / d).collect();
-        // K = F D⁻¹ Fᵀ. Coordinates without bound rows have D = u in every iteration, so
-        // their part F_plain F_plainᵀ/u is one product for the whole solve; the barred part
-        // changes with the barrier terms.
-        let mut big = Mat::<f64>::zeros(m + 1, m + 1);
-        {
-            let mut k = big.as_mut().submatrix_mut(0, 0, m, m);
-            if !data.plain.is_empty() {
-                let g = data
-                    .gram
-                    .get_or_init(|| gram(columns(&data.f, &data.plain, |_| 1.0).as_ref()));
-                k.copy_from(g * faer::Scale(1.0 / data.u));
-            }
-            if !data.barred.is_empty() {
-                let fs = columns(&data.f, &data.barred, |j| dinv[j].sqrt());
-                k += gram(fs.as_ref());
-            }
+        // The lower triangle of K = F D⁻¹ Fᵀ + 𝒢̃. Coordinates without bound rows have D = u in
+        // every iteration, so their part F_plain F_plainᵀ/u is one product for the whole solve;
+        // the barred part changes with the barrier terms.
+        let mut k = if data.plain.is_empty() {
+            Mat::<f64>::zeros(m, m)
+        } else {
+            let g = data
+                .gram
+                .get_or_init(|| gram(columns(&data.f, &data.plain, |_| 1.0).as_ref()));
+            g * faer::Scale(1.0 / data.u)
+        };
+        if !data.barred.is_empty() {
+            let fs = columns(&data.f, &data.barred, |j| dinv[j].sqrt());
+            k += gram(fs.as_ref());
         }
-        // 𝒢 of the block: X ↦ G X G in svec coordinates,
-        // ⟨E_kl, G E_ij G⟩ = 2 α_kl α_ij (G_ki G_jl + G_kj G_il), α = 1/√2 off the diagonal, ½ on it.
-        let p = data.p;
-        let alpha = |i: usize, j: usize| if i == j { 0.5 } else { 1.0 / SQRT_2 };
-        let g = &sc.g;
-        for c1 in 0..p {
-            for r1 in 0..=c1 {
-                let a = svec_index(r1, c1);
-                for c2 in 0..p {
-                    for r2 in 0..=c2 {
-                        let b = svec_index(r2, c2);
-                        let (k, l, i, j) = (r1, c1, r2, c2);
-                        big[(a, b)] += 2.0
-                            * alpha(k, l)
-                            * alpha(i, j)
-                            * (g[(k, i)] * g[(j, l)] + g[(k, j)] * g[(i, l)]);
-                    }
-                }
-            }
-        }
+        add_block_scaling(&mut k, data.p, &sc.g);
         for i in 0..nsl {
-            big[(ms + i, ms + i)] += 1.0 / (sc.w[i] * sc.w[i]);
+            k[(ms + i, ms + i)] += 1.0 / (sc.w[i] * sc.w[i]);
         }
-        for (i, ft) in data.ft.iter().enumerate() {
-            big[(i, m)] = -ft;
-            big[(m, i)] = -ft;
-        }
-        if !big.as_ref().is_all_finite() {
+        if !k.as_ref().is_all_finite() {
             return None;
         }
-        let lu = big.partial_piv_lu();
-        Some(Factored { data, dinv, gd, lu })
+        // The t-column of the non-bound rows (zero on the equality rows past `ft`).
+        let f = Mat::<f64>::from_fn(m, 1, |i, _| data.ft.get(i).copied().unwrap_or(0.0));
+        if let Ok(llt) = k.llt(Side::Lower) {
+            let kf = llt.solve(&f);
+            let s: f64 = data
+                .ft
+                .iter()
+                .enumerate()
+                .map(|(i, a)| a * kf[(i, 0)])
+                .sum();
+            if s > 0.0 && s.is_finite() {
+                let factor = Factor::Cholesky(llt, kf, s);
+                return Some(Factored {
+                    data,
+                    dinv,
+                    gd,
+                    factor,
+                });
+            }
+        }
+        let mut big = Mat::<f64>::zeros(m + 1, m + 1);
+        for j in 0..m {
+            for i in j..m {
+                big[(i, j)] = k[(i, j)];
+                big[(j, i)] = k[(i, j)];
+            }
+        }
+        for (j, a) in data.ft.iter().enumerate() {
+            big[(j, m)] = -a;
+            big[(m, j)] = -a;
+        }
+        let factor = Factor::Lu(big.partial_piv_lu());
+        Some(Factored {
+            data,
+            dinv,
+            gd,
+            factor,
+        })
     }
 
     /// Solves the Newton system for (r₁, r₂, r₃); returns (Δy, Δz, Δμ).
@@ -617,10 +642,21 @@ impl<'d> Factored<'d> {
             let rt = if i < k { r2[i] } else { r3[i - k] };
             rhs[(i, 0)] = fdr[i] - rt;
         }
-        rhs[(m, 0)] = -r1[n];
-        let sol = self.lu.solve(&rhs);
-        let zeta: Vec<f64> = (0..m).map(|i| sol[(i, 0)]).collect();
-        let dt = sol[(m, 0)];
+        let b = -r1[n];
+        let (zeta, dt): (Vec<f64>, f64) = match &self.factor {
+            // K ζ − f Δt = a, −fᵀζ = b: Δt = −(b + fᵀK⁻¹a)/(fᵀK⁻¹f), ζ = K⁻¹a + K⁻¹f Δt.
+            Factor::Cholesky(llt, kf, s) => {
+                let ka = llt.solve(rhs.subrows(0, m));
+                let fka: f64 = d.ft.iter().enumerate().map(|(i, a)| a * ka[(i, 0)]).sum();
+                let dt = -(b + fka) / s;
+                ((0..m).map(|i| ka[(i, 0)] + kf[(i, 0)] * dt).collect(), dt)
+            }
+            Factor::Lu(lu) => {
+                rhs[(m, 0)] = b;
+                let sol = lu.solve(&rhs);
+                ((0..m).map(|i| sol[(i, 0)]).collect(), sol[(m, 0)])
+            }
+        };
         let ftz = mat_t_vec(&d.f, &zeta);
         let mut dy: Vec<f64> = (0..n).map(|j| self.dinv[j] * (r1x[j] - ftz[j])).collect();
         dy.push(dt);
@@ -629,6 +665,39 @@ impl<'d> Factored<'d> {
             dz.push((a * dy[j] - r2[k + i]) / self.gd[i]);
         }
         (dy, dz, zeta[k..].to_vec())
+    }
+}
+
+/// Adds the lower triangle of 𝒢 of the p × p block, X ↦ G X G in svec coordinates, to the
+/// leading svec rows of `k`:
+/// ⟨E_kl, G E_ij G⟩ = 2 α_kl α_ij (G_ki G_jl + G_kj G_il), α = 1/√2 off the diagonal, ½ on it.
+/// For the column (i, j), with u = G e_i and v = G e_j, the entries are the symmetrized outer
+/// product 2 α_kl α_ij (u_k v_l + v_k u_l) (G is symmetric).
+fn add_block_scaling(k: &mut Mat<f64>, p: usize, g: &Mat<f64>) {
+    let alpha = |i: usize, j: usize| if i == j { 0.5 } else { 1.0 / SQRT_2 };
+    for c2 in 0..p {
+        let v: Vec<f64> = (0..p).map(|i| g[(i, c2)]).collect();
+        for r2 in 0..=c2 {
+            let u: Vec<f64> = (0..p).map(|i| g[(i, r2)]).collect();
+            let b = svec_index(r2, c2);
+            let ab = 2.0 * alpha(r2, c2);
+            let col = k.col_mut(b);
+            let Some(col) = col.try_as_col_major_mut() else {
+                unreachable!("the columns of an owned matrix are contiguous")
+            };
+            let col = col.as_slice_mut();
+            for c1 in c2..p {
+                let first = if c1 == c2 { r2 } else { 0 };
+                let base = c1 * (c1 + 1) / 2;
+                // Off-diagonal entries (r1 < c1) carry α = 1/√2, the diagonal one ½.
+                let (uc, vc) = (u[c1] * ab / SQRT_2, v[c1] * ab / SQRT_2);
+                let out = &mut col[base + first..base + c1];
+                for ((o, &ur), &vr) in out.iter_mut().zip(&u[first..c1]).zip(&v[first..c1]) {
+                    *o += ur * vc + vr * uc;
+                }
+                col[base + c1] += ab * 0.5 * (u[c1] * v[c1] + v[c1] * u[c1]);
+            }
+        }
     }
 }
 
@@ -1021,5 +1090,30 @@ mod tests {
             .map(|(i, j)| a[(i, j)] * b[(i, j)])
             .sum();
         assert!((dot(&sa, &sb) - direct).abs() < 1e-12);
+    }
+
+    /// The lower triangle `add_block_scaling` writes is that of the matrix of X ↦ G X G in svec
+    /// coordinates, column b = svec(G · unsvec(e_b) · G), for a G without structure.
+    #[test]
+    fn block_scaling_is_the_svec_matrix_of_x_to_gxg() {
+        let p = 5;
+        let mut rng = crate::rng::SplitMix64::new(3);
+        let a = Mat::from_fn(p, p, |_, _| rng.symmetric());
+        let g = &a * a.transpose() + Mat::<f64>::identity(p, p);
+        let m = p * (p + 1) / 2;
+        let mut k = Mat::<f64>::from_fn(m, m, |i, j| (i + 2 * j) as f64);
+        add_block_scaling(&mut k, p, &g);
+        for b in 0..m {
+            let mut e = vec![0.0; m];
+            e[b] = 1.0;
+            let col = svec(&(&g * unsvec(&e, p) * &g));
+            for (a, want) in col.iter().enumerate().skip(b) {
+                let got = k[(a, b)] - (a + 2 * b) as f64;
+                assert!((got - want).abs() <= 1e-12 * want.abs().max(1.0), "{a} {b}");
+            }
+            for a in 0..b {
+                assert_eq!(k[(a, b)], (a + 2 * b) as f64, "upper triangle left alone");
+            }
+        }
     }
 }

@@ -99,15 +99,15 @@ pub(crate) fn extreme_pairs<T: Scalar>(
         Which::Smallest => (0..count).collect(),
         Which::Largest => (n - count..n).collect(),
     };
-    let values_asc: Vec<f64> = indices
-        .iter()
-        .map(|&k| bisect(&d, &e, k, lo, hi, norm))
-        .collect();
-    // The spectral radius: one end of the spectrum is among the values already bisected.
-    let other_end = match which {
-        Which::Smallest => bisect(&d, &e, n - 1, lo, hi, norm),
-        Which::Largest => bisect(&d, &e, 0, lo, hi, norm),
-    };
+    // The spectral radius: one end of the spectrum is among the wanted values, the other is
+    // bisected with them.
+    let mut wanted = indices.clone();
+    wanted.push(match which {
+        Which::Smallest => n - 1,
+        Which::Largest => 0,
+    });
+    let mut values_asc = bisect_all(&d, &e, &wanted, lo, hi, norm);
+    let other_end = values_asc.pop().unwrap_or(0.0);
     let radius = values_asc
         .iter()
         .fold(other_end.abs(), |m, v| m.max(v.abs()));
@@ -152,41 +152,75 @@ fn gershgorin(d: &[f64], e: &[f64]) -> (f64, f64) {
     (lo, hi)
 }
 
-/// The number of eigenvalues of T below σ (Sturm count; a zero qᵢ is replaced by a tiny
-/// negative number, as `dstebz` does with its pivmin).
-fn count_below(d: &[f64], e: &[f64], sigma: f64, pivmin: f64) -> usize {
-    let mut count = 0;
-    let mut q = 1.0;
+/// Independent bisections run side by side: the Sturm recurrence is a chain of dependent
+/// divisions, so one bisection waits on the divider's latency; [`LANES`] chains interleaved in
+/// one pass over T keep it busy.
+const LANES: usize = 8;
+
+/// The numbers of eigenvalues of T below each σ (Sturm counts; a zero qᵢ is replaced by a
+/// tiny negative number, as `dstebz` does with its pivmin). Every lane computes exactly what a
+/// single count would.
+fn count_below(d: &[f64], e: &[f64], sigma: &[f64; LANES], pivmin: f64) -> [usize; LANES] {
+    let mut count = [0usize; LANES];
+    let mut q = [1.0f64; LANES];
     for i in 0..d.len() {
-        let off = if i > 0 { e[i - 1] * e[i - 1] / q } else { 0.0 };
-        q = d[i] - sigma - off;
-        if q.abs() < pivmin {
-            q = -pivmin;
-        }
-        if q < 0.0 {
-            count += 1;
+        let ee = if i > 0 { e[i - 1] * e[i - 1] } else { 0.0 };
+        for l in 0..LANES {
+            let off = if i > 0 { ee / q[l] } else { 0.0 };
+            let mut ql = d[i] - sigma[l] - off;
+            if ql.abs() < pivmin {
+                ql = -pivmin;
+            }
+            count[l] += usize::from(ql < 0.0);
+            q[l] = ql;
         }
     }
     count
 }
 
-/// The eigenvalue of index k (ascending, from 0) of T by bisection in [lo, hi].
-fn bisect(d: &[f64], e: &[f64], k: usize, lo: f64, hi: f64, norm: f64) -> f64 {
+/// The eigenvalues of indices `ks` (ascending, from 0) of T, each by its own bisection of
+/// [lo, hi] to 2ε·max(‖T‖, |λ|); [`LANES`] of them at a time. The result for an index does not
+/// depend on which others are computed with it.
+fn bisect_all(d: &[f64], e: &[f64], ks: &[usize], lo: f64, hi: f64, norm: f64) -> Vec<f64> {
     let pivmin = f64::MIN_POSITIVE * norm.max(1.0) * 4.0;
-    let (mut a, mut b) = (lo - f64::EPSILON * norm, hi + f64::EPSILON * norm);
-    // Invariant: count_below(a) ≤ k < count_below(b).
-    while b - a > 2.0 * f64::EPSILON * norm.max(a.abs().max(b.abs())) {
-        let mid = 0.5 * (a + b);
-        if mid <= a || mid >= b {
-            break;
+    let start = (lo - f64::EPSILON * norm, hi + f64::EPSILON * norm);
+    let mut out = Vec::with_capacity(ks.len());
+    for group in ks.chunks(LANES) {
+        // Invariant per lane: count_below(a) ≤ k < count_below(b).
+        let mut ab = [start; LANES];
+        let mut active = [false; LANES];
+        active[..group.len()].iter_mut().for_each(|a| *a = true);
+        loop {
+            let mut mid = [0.0; LANES];
+            for l in 0..group.len() {
+                let (a, b) = ab[l];
+                let m = 0.5 * (a + b);
+                if active[l]
+                    && (b - a <= 2.0 * f64::EPSILON * norm.max(a.abs().max(b.abs()))
+                        || m <= a
+                        || m >= b)
+                {
+                    active[l] = false;
+                }
+                mid[l] = m;
+            }
+            if !active.iter().any(|a| *a) {
+                break;
+            }
+            let counts = count_below(d, e, &mid, pivmin);
+            for (l, &k) in group.iter().enumerate() {
+                if active[l] {
+                    if counts[l] > k {
+                        ab[l].1 = mid[l];
+                    } else {
+                        ab[l].0 = mid[l];
+                    }
+                }
+            }
         }
-        if count_below(d, e, mid, pivmin) > k {
-            b = mid;
-        } else {
-            a = mid;
-        }
+        out.extend(ab[..group.len()].iter().map(|(a, b)| 0.5 * (a + b)));
     }
-    0.5 * (a + b)
+    out
 }
 
 /// Eigenvectors of T for the ascending eigenvalues `values` (see the module documentation).
@@ -317,6 +351,40 @@ mod tests {
     use super::*;
     use faer::Side;
     use num_complex::Complex64 as C64;
+
+    /// The side-by-side bisections give every eigenvalue of a tridiagonal T to rounding (against
+    /// faer's decomposition of T), and the value of an index is the same bit for bit whether it
+    /// is bisected alone or in a group (the lanes do not interact).
+    #[test]
+    fn grouped_bisection_is_exact_and_independent_of_the_grouping() {
+        let n = 60;
+        let mut rng = SplitMix64::new(11);
+        let mut d: Vec<f64> = (0..n).map(|_| rng.symmetric()).collect();
+        let e: Vec<f64> = (0..n - 1)
+            .map(|i| if i == 20 { 0.0 } else { rng.symmetric() })
+            .collect();
+        d[5] = d[4];
+        let t = Mat::<f64>::from_fn(n, n, |i, j| match i.abs_diff(j) {
+            0 => d[i],
+            1 => e[i.min(j)],
+            _ => 0.0,
+        });
+        let mut want: Vec<f64> = t.self_adjoint_eigenvalues(Side::Lower).unwrap();
+        want.sort_by(f64::total_cmp);
+        let (lo, hi) = gershgorin(&d, &e);
+        let norm = lo.abs().max(hi.abs());
+        let ks: Vec<usize> = (0..n).rev().collect();
+        let all = bisect_all(&d, &e, &ks, lo, hi, norm);
+        for (&k, v) in ks.iter().zip(&all) {
+            assert!(
+                (v - want[k]).abs() <= 1e-13 * norm,
+                "{k}: {v} vs {}",
+                want[k]
+            );
+            let alone = bisect_all(&d, &e, &[k], lo, hi, norm);
+            assert_eq!(alone[0].to_bits(), v.to_bits(), "index {k}");
+        }
+    }
 
     /// `extreme_pairs` itself (the dense path falls back to the full decomposition when a
     /// residual is too large, so it is tested directly here): values against faer's full

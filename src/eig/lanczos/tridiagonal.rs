@@ -94,14 +94,12 @@ pub(crate) fn extreme_pairs<T: Scalar>(
     }
     let (lo, hi) = gershgorin(&d, &e);
     let norm = lo.abs().max(hi.abs()).max(f64::MIN_POSITIVE);
-    // Eigenvalue indices in ascending order: 0..count or n−count..n.
-    let indices: Vec<usize> = match which {
+    // Eigenvalue indices in ascending order, 0..count or n−count..n, and the other end of the
+    // spectrum for the spectral radius (one end is among the wanted values).
+    let mut wanted: Vec<usize> = match which {
         Which::Smallest => (0..count).collect(),
         Which::Largest => (n - count..n).collect(),
     };
-    // The spectral radius: one end of the spectrum is among the wanted values, the other is
-    // bisected with them.
-    let mut wanted = indices.clone();
     wanted.push(match which {
         Which::Smallest => n - 1,
         Which::Largest => 0,

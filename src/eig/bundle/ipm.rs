@@ -487,8 +487,8 @@ fn product(m: faer::MatRef<'_, f64>, x: &[f64]) -> Vec<f64> {
     (0..m.nrows()).map(|i| y[(i, 0)]).collect()
 }
 
-/// F Fᵀ: the lower triangle by faer's triangular product (half the flops of a full one), then
-/// mirrored.
+/// The lower triangle of F Fᵀ by faer's triangular product (half the flops of a full one); the
+/// strict upper triangle is zero (only K's lower triangle is read, see [`Factored::new`]).
 fn gram(f: faer::MatRef<'_, f64>) -> Mat<f64> {
     use faer::linalg::matmul::triangular::{matmul, BlockStructure};
     let (m, n) = (f.nrows(), f.ncols());
@@ -510,11 +510,6 @@ fn gram(f: faer::MatRef<'_, f64>) -> Mat<f64> {
         1.0,
         par,
     );
-    for j in 0..m {
-        for i in 0..j {
-            g[(i, j)] = g[(j, i)];
-        }
-    }
     g
 }
 
@@ -675,10 +670,14 @@ impl<'d> Factored<'d> {
 /// product 2 α_kl α_ij (u_k v_l + v_k u_l) (G is symmetric).
 fn add_block_scaling(k: &mut Mat<f64>, p: usize, g: &Mat<f64>) {
     let alpha = |i: usize, j: usize| if i == j { 0.5 } else { 1.0 / SQRT_2 };
+    let column = |j: usize| match g.col(j).try_as_col_major() {
+        Some(c) => c.as_slice(),
+        None => unreachable!("the columns of an owned matrix are contiguous"),
+    };
     for c2 in 0..p {
-        let v: Vec<f64> = (0..p).map(|i| g[(i, c2)]).collect();
+        let v = column(c2);
         for r2 in 0..=c2 {
-            let u: Vec<f64> = (0..p).map(|i| g[(i, r2)]).collect();
+            let u = column(r2);
             let b = svec_index(r2, c2);
             let ab = 2.0 * alpha(r2, c2);
             let col = k.col_mut(b);

@@ -30,7 +30,7 @@
 //!    aggregate is the whole subproblem solution W̄ ← (β W̄ + P Ũ Pᴴ)/c (kept only through
 //!    the numbers ⟨Aⱼ, W̄⟩, j = 0..N), and the new basis is P Q₁ plus the computed eigenvectors at
 //!    x⁺ and x_s, orthonormalized, at most r_max columns. r_max starts at max(2k + 6, 10) and
-//!    grows by 4 (up to [`R_CAP`]) whenever the dual uses every kept direction: the optimal
+//!    grows by [`R_GROWTH`] (up to [`R_CAP`]) whenever the dual uses every kept direction: the optimal
 //!    eigenvalue's multiplicity (9 on a 100-node graph, about 20 at 1000 nodes) decides the
 //!    subspace the model needs.
 //!
@@ -90,6 +90,11 @@ const DENSE_SWITCH_MAX_N: usize = 2000;
 pub const SUBSPACE_MISSES: u32 = 3;
 /// Largest subspace the basis grows to (the dual rank seen at the subproblems decides).
 pub const R_CAP: usize = 32;
+/// Columns r_max grows by when the dual uses every kept direction. (4 until the sixth session:
+/// 8 reaches the multiplicity of a large graph's λ₂ in half the steps; seven 250/500-node
+/// graphs 43.8 → 29.7 s, the 1000-node graphs of seeds 7 and 11 87.5 → 56.4 s and
+/// 56.6 → 54.5 s, see docs/spectral-bundle.md.)
+pub const R_GROWTH: usize = 8;
 /// The subspace step's interior-point tolerance is this fraction of the relative accuracy the
 /// certificate needs (see [`subspace_tol`]).
 const SUBSPACE_TOL_FRACTION: f64 = 0.1;
@@ -827,7 +832,7 @@ fn run<T: Scalar>(
                 // The dual uses every kept direction: the active eigenspace may be larger than
                 // the subspace (the optimum's multiplicity), so the subspace grows.
                 if idx.len() + k + 2 >= r_max && r_max < r_cap {
-                    r_max = (r_max + 4).min(r_cap);
+                    r_max = (r_max + R_GROWTH).min(r_cap);
                     ctx.max_vectors = r_max;
                     ctx.extra = (r_max / 4).max(2);
                 }

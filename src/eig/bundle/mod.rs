@@ -30,9 +30,9 @@
 //!    aggregate is the whole subproblem solution W̄ ← (β W̄ + P Ũ Pᴴ)/c (kept only through
 //!    the numbers ⟨Aⱼ, W̄⟩, j = 0..N), and the new basis is P Q₁ plus the computed eigenvectors at
 //!    x⁺ and x_s, orthonormalized, at most r_max columns. r_max starts at max(2k + 6, 10) and
-//!    grows by [`R_GROWTH`] (up to [`R_CAP`]) whenever the dual uses every kept direction: the optimal
-//!    eigenvalue's multiplicity (9 on a 100-node graph, about 20 at 1000 nodes) decides the
-//!    subspace the model needs.
+//!    grows by [`R_GROWTH`] (up to [`R_CAP`]) whenever the dual uses every kept direction:
+//!    the optimal eigenvalue's multiplicity (9 on a 100-node graph, about 20 at 1000 nodes)
+//!    decides the subspace the model needs.
 //!
 //! **Certificate.** Any W with 0 ⪯ W ⪯ I, tr W = k (for k = 1: W ⪰ 0, tr W = 1) gives, by Fan's
 //! inequality, the affine minorant f(x) ≥ c⟨A(x), W⟩ + ℓᵀx + c₀ = κ + sᵀx for every x, with

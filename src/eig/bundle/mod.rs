@@ -97,9 +97,9 @@ pub const R_CAP: usize = 32;
 pub const R_GROWTH: usize = 8;
 /// The subspace step's interior-point tolerance is this fraction of the relative accuracy the
 /// certificate needs (see [`subspace_tol`]).
-const SUBSPACE_TOL_FRACTION: f64 = 0.1;
+pub const SUBSPACE_TOL_FRACTION: f64 = 0.1;
 /// Loosest interior-point tolerance of the subspace step.
-const SUBSPACE_TOL_MAX: f64 = 1e-4;
+pub const SUBSPACE_TOL_MAX: f64 = 1e-4;
 /// Largest n whose objective the engine recomputes at the end.
 const ENGINE_CHECK_MAX_N: usize = 2000;
 

@@ -13,7 +13,7 @@
 //!   random chords with 3 edges per node (the rule of `problems/large/make_graph.py`, with a
 //!   Rust generator), the Laplacians a sparse stack; each solve is capped at 120 s and the
 //!   status and certified gap are printed. The 1000-node instance (target: certified under
-//!   60 s; 393 s now) is measured with the binary, see docs/spectral-bundle.md.
+//!   60 s; 54.6 s since the sixth session) is measured with the binary, see docs/spectral-bundle.md.
 //!
 //! - `subproblem_n3000`: one proximal subproblem of the connectivity shape (N = 3000 coordinates,
 //!   p = 10, rank-one Mⱼ = vⱼvⱼᵀ like projected edge Laplacians, x ≥ 0, Σx = 1, an aggregate

@@ -291,6 +291,11 @@ impl Data {
         })
     }
 
+    /// fᵀv for the t-column f (zero past `ft`) and a column v of the reduced system.
+    fn ft_dot(&self, v: &Mat<f64>) -> f64 {
+        self.ft.iter().enumerate().map(|(i, a)| a * v[(i, 0)]).sum()
+    }
+
     fn degree(&self) -> f64 {
         (self.p + self.nsl + self.diag.len()) as f64
     }
@@ -584,12 +589,7 @@ impl<'d> Factored<'d> {
         let f = Mat::<f64>::from_fn(m, 1, |i, _| data.ft.get(i).copied().unwrap_or(0.0));
         if let Ok(llt) = k.llt(Side::Lower) {
             let kf = llt.solve(&f);
-            let s: f64 = data
-                .ft
-                .iter()
-                .enumerate()
-                .map(|(i, a)| a * kf[(i, 0)])
-                .sum();
+            let s = data.ft_dot(&kf);
             if s > 0.0 && s.is_finite() {
                 let factor = Factor::Cholesky(llt, kf, s);
                 return Some(Factored {
@@ -642,7 +642,7 @@ impl<'d> Factored<'d> {
             // K ζ − f Δt = a, −fᵀζ = b: Δt = −(b + fᵀK⁻¹a)/(fᵀK⁻¹f), ζ = K⁻¹a + K⁻¹f Δt.
             Factor::Cholesky(llt, kf, s) => {
                 let ka = llt.solve(rhs.subrows(0, m));
-                let fka: f64 = d.ft.iter().enumerate().map(|(i, a)| a * ka[(i, 0)]).sum();
+                let fka = d.ft_dot(&ka);
                 let dt = -(b + fka) / s;
                 ((0..m).map(|i| ka[(i, 0)] + kf[(i, 0)] * dt).collect(), dt)
             }
@@ -694,7 +694,7 @@ fn add_block_scaling(k: &mut Mat<f64>, p: usize, g: &Mat<f64>) {
                 for ((o, &ur), &vr) in out.iter_mut().zip(&u[first..c1]).zip(&v[first..c1]) {
                     *o += ur * vc + vr * uc;
                 }
-                col[base + c1] += ab * 0.5 * (u[c1] * v[c1] + v[c1] * u[c1]);
+                col[base + c1] += ab * (u[c1] * v[c1]);
             }
         }
     }

@@ -1,11 +1,12 @@
 //! The rewrites `Graph` applies while it is built (constant adjoints stored once, scale
-//! folding, x.^1 = x) leave values and derivatives unchanged: checked here on the graph's
+//! folding, negations of scales, scales moved out of products onto smaller results, x.^1 = x,
+//! Re and conj of constant adjoint seeds) leave values and derivatives unchanged: checked here on the graph's
 //! structure and against finite differences of the compiled objectives.
 
 use num_complex::Complex64 as C64;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use wirtinger::cr::{check_derivatives, Graph, Op, Trans};
+use wirtinger::cr::{check_derivatives, Function, Graph, Op, Trans, Unary};
 use wirtinger::expr::{compile_objective, DataValue};
 use wirtinger::model::{Shape, Tensor, Ty};
 
@@ -105,5 +106,123 @@ fn rewritten_objectives_match_finite_differences() {
         let z = [c(0.3, -0.7), c(1.1, 0.4)];
         let rep = check_derivatives(&f, &z, 7).unwrap_or_else(|e| panic!("{text}: {e:?}"));
         assert!(rep.passed(), "{text}: {rep:?}");
+    }
+}
+
+#[test]
+fn negated_scales_fold_and_scales_leave_products_for_smaller_results() {
+    let mut g = Graph::default();
+    let x = g.push(Op::Var(0), vec![], Ty::complex(Shape::Matrix(3, 3)));
+    let z = g.push(Op::Var(1), vec![], Ty::complex(Shape::Vector(3)));
+    // −(c·x) = (−c)·x; −(constant) is a constant.
+    let s = g.scale(c(2.0, 1.0), x);
+    let n = g.neg(s);
+    assert!(matches!(g.node(n).op, Op::Scale(v) if v == c(-2.0, -1.0)));
+    assert_eq!(g.node(n).args, vec![x]);
+    let two = g.real_scalar(2.0);
+    let m = g.neg(two);
+    assert!(matches!(&g.node(m).op, Op::Const(t) if t.data()[0] == c(-2.0, 0.0)));
+    // (c·X)ᴴ z = c̄·(Xᴴ z) and (c·X) z = c·(X z): the 3-vector is scaled, not the 3×3 matrix.
+    for (t, want) in [(Trans::H, c(2.0, -1.0)), (Trans::N, c(2.0, 1.0))] {
+        let p = g.matmul(s, t, z, Trans::N);
+        assert!(matches!(g.node(p).op, Op::Scale(v) if v == want), "{t:?}");
+        let inner = g.node(p).args[0];
+        assert!(matches!(g.node(inner).op, Op::MatMul(tt, Trans::N) if tt == t));
+        assert_eq!(g.node(inner).args, vec![x, z]);
+    }
+    // An outer product is larger than its factor: the scale stays on the factor.
+    let sz = g.scale(c(0.0, 3.0), z);
+    let outer = g.matmul(sz, Trans::N, z, Trans::H);
+    assert!(matches!(g.node(outer).op, Op::MatMul(Trans::N, Trans::H)));
+    assert_eq!(g.node(outer).args, vec![sz, z]);
+}
+
+/// The pullback of ‖M − zzᴴ‖²_F: the seed of the sum is a broadcast 1, whose Re folds away, so
+/// the adjoint of M − zzᴴ is a scale of it (no elementwise product with ones, no negation
+/// pass) and the scale −2 sits on the two n-vector products.
+#[test]
+fn rank_one_fit_gradient_has_no_passes_over_constant_seeds() {
+    let mut data = BTreeMap::new();
+    let m = Tensor::new(
+        Shape::Matrix(2, 2),
+        vec![c(2.0, 0.0), c(0.5, -1.0), c(0.5, 1.0), c(-1.0, 0.0)],
+    )
+    .unwrap();
+    data.insert(
+        "M".to_string(),
+        DataValue::Dense {
+            value: Arc::new(m),
+            real: false,
+        },
+    );
+    let vars = [("z".to_string(), Ty::complex(Shape::Vector(2)))];
+    let f = compile_objective("norm2sq(M - z * z')", &vars, &data).expect("compiles");
+    let nodes = f.graph().nodes();
+    let matrix_passes = nodes
+        .iter()
+        .filter(|n| n.ty.shape == Shape::Matrix(2, 2))
+        .filter(|n| matches!(n.op, Op::EMul | Op::Neg | Op::Unary(Unary::Real)))
+        .count();
+    assert_eq!(matrix_passes, 0, "{nodes:?}");
+    let scaled_products = nodes
+        .iter()
+        .filter(|n| matches!(n.op, Op::Scale(v) if v == c(-2.0, 0.0)))
+        .filter(|n| matches!(nodes[n.args[0]].op, Op::MatMul(..)))
+        .count();
+    assert_eq!(scaled_products, 2, "{nodes:?}");
+    let z = [c(0.3, -0.7), c(1.1, 0.4)];
+    let rep = check_derivatives(&f, &z, 11).expect("finite");
+    assert!(rep.passed(), "{rep:?}");
+}
+
+/// Complex scales moved out of products under every op, and negated scales: the value against
+/// an entrywise recomputation, the derivatives against finite differences: f = ‖op(c·W) z − w‖² + ‖−(d·z)‖², with W = z zᵀ moving.
+#[test]
+fn scales_moved_out_of_products_match_finite_differences() {
+    for t in [Trans::N, Trans::T, Trans::C, Trans::H] {
+        let mut g = Graph::default();
+        let z = g.push(Op::Var(0), vec![], Ty::complex(Shape::Vector(3)));
+        let zt = g.transpose(z, false);
+        let outer = g.matmul(z, Trans::N, zt, Trans::N);
+        let w = g.scale(c(1.5, -0.5), outer);
+        let p = g.matmul(w, t, z, Trans::N);
+        assert!(matches!(g.node(p).op, Op::Scale(_)), "{t:?}");
+        let target = Tensor::new(
+            Shape::Vector(3),
+            vec![c(1.0, 0.0), c(0.0, -2.0), c(0.5, 0.5)],
+        )
+        .unwrap();
+        let k = g.constant(target, false);
+        let r = g.sub(p, k);
+        let a = g.unary(Unary::Abs2, r);
+        let f1 = g.sum(a);
+        let dz = g.scale(c(0.0, 2.0), z);
+        let nz = g.neg(dz);
+        let a2 = g.unary(Unary::Abs2, nz);
+        let f2 = g.sum(a2);
+        let f = g.add(f1, f2);
+        let fun = Function::new(g, f, vec![("z".into(), Ty::complex(Shape::Vector(3)))])
+            .expect("compiles");
+        let z0 = [c(0.3, -0.7), c(1.1, 0.4), c(-0.2, 0.9)];
+        // The value, recomputed entry by entry: op(c·W)[i][j] from W[i][j] = zᵢzⱼ.
+        let cw = |i: usize, j: usize| c(1.5, -0.5) * z0[i] * z0[j];
+        let op = |i: usize, j: usize| match t {
+            Trans::N => cw(i, j),
+            Trans::T => cw(j, i),
+            Trans::C => cw(i, j).conj(),
+            Trans::H => cw(j, i).conj(),
+        };
+        let want = [c(1.0, 0.0), c(0.0, -2.0), c(0.5, 0.5)];
+        let expected: f64 = (0..3)
+            .map(|i| ((0..3).map(|j| op(i, j) * z0[j]).sum::<C64>() - want[i]).norm_sqr())
+            .sum::<f64>()
+            + z0.iter().map(|v| 4.0 * v.norm_sqr()).sum::<f64>();
+        let (value, _) = fun.value_gradient(&z0).expect("finite");
+        assert!(
+            (value - expected).abs() <= 1e-12 * expected,
+            "{t:?}: {value} vs {expected}"
+        );
+        let rep = check_derivatives(&fun, &z0, 5).expect("finite");
+        assert!(rep.passed(), "{t:?}: {rep:?}");
     }
 }

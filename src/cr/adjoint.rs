@@ -377,13 +377,43 @@ fn safe_div(g: &mut Graph, num: NodeId, den: NodeId) -> NodeId {
 }
 
 impl Graph {
-    /// conj(a) as a node even for real-typed a (whose adjoints may carry imaginary parts).
+    /// f applied to a constant, or to the scalar constant under a broadcast, as a new constant
+    /// (broadcast again); `None` for any other node. The result is real-typed when every entry
+    /// of it is real.
+    fn fold_const(&mut self, a: NodeId, f: impl Fn(C64) -> C64) -> Option<NodeId> {
+        match &self.node(a).op {
+            Op::Const(t) => {
+                let data: Vec<C64> = t.data().iter().map(|&v| f(v)).collect();
+                let real = data.iter().all(|v| v.im == 0.0);
+                Some(self.constant(crate::model::Tensor::from_parts(t.shape(), data), real))
+            }
+            Op::Broadcast(shape) => {
+                let (shape, inner) = (*shape, self.node(a).args[0]);
+                if !matches!(&self.node(inner).op, Op::Const(t) if t.data().len() == 1) {
+                    return None;
+                }
+                let c = self.fold_const(inner, f)?;
+                Some(self.broadcast(c, shape))
+            }
+            _ => None,
+        }
+    }
+    /// conj(a) as a node even for real-typed a (whose adjoints may carry imaginary parts);
+    /// folded into a constant when a is a (broadcast) constant.
     pub(crate) fn conj_force(&mut self, a: NodeId) -> NodeId {
+        if let Some(c) = self.fold_const(a, |v| v.conj()) {
+            return c;
+        }
         let t = self.ty(a);
         self.push(Op::Unary(Unary::Conj), vec![a], t)
     }
-    /// Re(a) as a node even for real-typed a.
+    /// Re(a) as a node even for real-typed a; folded into a constant when a is a (broadcast)
+    /// constant (the adjoint seed of a sum is a broadcast 1, so Re of it is that 1 again and
+    /// the pullback of |u|² becomes 2u instead of 2u .* Re(1)).
     pub(crate) fn re_force(&mut self, a: NodeId) -> NodeId {
+        if let Some(c) = self.fold_const(a, |v| C64::new(v.re, 0.0)) {
+            return c;
+        }
         let t = self.ty(a);
         self.push(
             Op::Unary(Unary::Real),

@@ -341,8 +341,11 @@ impl Graph {
         };
         self.push(Op::Sub, vec![a, b], ty)
     }
-    /// −a.
+    /// −a, simplified as it is built: −(c·x) is (−c)·x and −(constant) is a constant.
     pub fn neg(&mut self, a: NodeId) -> NodeId {
+        if matches!(self.nodes[a].op, Op::Scale(_) | Op::Const(_)) {
+            return self.scale(C64::new(-1.0, 0.0), a);
+        }
         let ty = self.ty(a);
         self.push(Op::Neg, vec![a], ty)
     }
@@ -473,11 +476,38 @@ impl Graph {
     }
     /// op_a(a)·op_b(b); the caller has checked inner dimensions. The result is a scalar when
     /// 1×1, a vector when it has one column.
+    ///
+    /// A scaled factor whose scale is cheaper on the result (op(c·X)·B = c̃·(op(X)·B) with c̃ =
+    /// c, or c̄ under a conjugating op, when the result has fewer entries than X) is built as
+    /// the scaled product: the gradient of ‖M − zzᴴ‖²_F multiplies −2(M − zzᴴ) by z, and
+    /// scaling the n-vector instead of the n×n matrix spares a pass over the matrix and its
+    /// tangents.
     pub fn matmul(&mut self, a: NodeId, ta: Trans, b: NodeId, tb: Trans) -> NodeId {
-        let (a, ta) = self.materialize(a, ta);
         let (sa, sb) = (self.shape(a), self.shape(b));
         let r = if ta.swaps() { sa.cols() } else { sa.rows() };
         let c = if tb.swaps() { sb.rows() } else { sb.cols() };
+        let out = r * c;
+        for (x, t, first) in [(a, ta, true), (b, tb, false)] {
+            if let Op::Scale(s) = self.nodes[x].op {
+                if out < self.shape(x).numel() {
+                    let inner = self.nodes[x].args[0];
+                    let s = if matches!(t, Trans::C | Trans::H) {
+                        s.conj()
+                    } else {
+                        s
+                    };
+                    let p = if first {
+                        self.matmul(inner, ta, b, tb)
+                    } else {
+                        self.matmul(a, ta, inner, tb)
+                    };
+                    return self.scale(s, p);
+                }
+            }
+        }
+        let (a, ta) = self.materialize(a, ta);
+        let sa = self.shape(a);
+        let r = if ta.swaps() { sa.cols() } else { sa.rows() };
         let ty = Ty {
             shape: Shape::of_product(r, c),
             real: self.ty(a).real && self.ty(b).real,

@@ -233,41 +233,43 @@ fn product_tangents_dense_equal_sparse() {
         SparseBatch::from_columns(rows, cols)
     };
     let all = [Trans::N, Trans::T, Trans::H, Trans::C];
-    for ta in all {
-        for tb in all {
-            // op(A) is 4×3 and op(B) is 3×2 whatever the flags.
-            let a = if ta == Trans::N || ta == Trans::C {
-                tensor(4, 3, 1)
-            } else {
-                tensor(3, 4, 1)
-            };
-            let b = if tb == Trans::N || tb == Trans::C {
-                tensor(3, 2, 2)
-            } else {
-                tensor(2, 3, 2)
-            };
-            let (da, db) = (moving(12, 3), moving(6, 4));
-            let p = Product {
-                a: &a,
-                ta,
-                da: Some(&da),
-                b: &b,
-                tb,
-                db: Some(&db),
-                r: 4,
-                c: 2,
-            };
-            let (dense, sparse) = (p.dense(3), p.sparse(3).to_dense());
-            for (x, y) in dense.data.iter().zip(&sparse.data) {
-                assert!(
-                    (x - y).norm() <= 1e-12 * (1.0 + x.norm()),
-                    "{ta:?} {tb:?}: {x} vs {y}"
-                );
-            }
+    // c = 1 with op(B) = B takes the matrix–vector path of `Product::dense`.
+    for (ta, tb, c) in all
+        .iter()
+        .flat_map(|&ta| all.iter().flat_map(move |&tb| [(ta, tb, 2), (ta, tb, 1)]))
+    {
+        // op(A) is 4×3 and op(B) is 3×c whatever the flags.
+        let a = if ta == Trans::N || ta == Trans::C {
+            tensor(4, 3, 1)
+        } else {
+            tensor(3, 4, 1)
+        };
+        let b = if tb == Trans::N || tb == Trans::C {
+            tensor(3, c, 2)
+        } else {
+            tensor(c, 3, 2)
+        };
+        let (da, db) = (moving(12, 3), moving(3 * c, 4));
+        let p = Product {
+            a: &a,
+            ta,
+            da: Some(&da),
+            b: &b,
+            tb,
+            db: Some(&db),
+            r: 4,
+            c,
+        };
+        let (dense, sparse) = (p.dense(3), p.sparse(3).to_dense());
+        for (x, y) in dense.data.iter().zip(&sparse.data) {
             assert!(
-                dense.data.iter().any(|x| x.norm() > 0.0),
-                "{ta:?} {tb:?}: something moves"
+                (x - y).norm() <= 1e-12 * (1.0 + x.norm()),
+                "{ta:?} {tb:?} c = {c}: {x} vs {y}"
             );
         }
+        assert!(
+            dense.data.iter().any(|x| x.norm() > 0.0),
+            "{ta:?} {tb:?}: something moves"
+        );
     }
 }

@@ -405,30 +405,38 @@ impl Product<'_> {
         if let Some(da) = self.da {
             // The stored entry (p, q) of dA times B[q] (or B[p] under a transposing op).
             let (ix, vx) = da.col(j);
+            let terms = ix.iter().zip(vx);
             match self.ta {
-                Trans::N => {
-                    for (&e, &v) in ix.iter().zip(vx) {
-                        col[e % ar] += v * bv[e / ar];
-                    }
-                }
+                Trans::N => scatter_runs(col, terms.map(|(&e, &v)| (e % ar, v * bv[e / ar]))),
                 Trans::C => {
-                    for (&e, &v) in ix.iter().zip(vx) {
-                        col[e % ar] += v.conj() * bv[e / ar];
-                    }
+                    scatter_runs(col, terms.map(|(&e, &v)| (e % ar, v.conj() * bv[e / ar])))
                 }
-                Trans::T => {
-                    for (&e, &v) in ix.iter().zip(vx) {
-                        col[e / ar] += v * bv[e % ar];
-                    }
-                }
+                Trans::T => scatter_runs(col, terms.map(|(&e, &v)| (e / ar, v * bv[e % ar]))),
                 Trans::H => {
-                    for (&e, &v) in ix.iter().zip(vx) {
-                        col[e / ar] += v.conj() * bv[e % ar];
-                    }
+                    scatter_runs(col, terms.map(|(&e, &v)| (e / ar, v.conj() * bv[e % ar])))
                 }
             }
         }
     }
+}
+
+/// col[i] += v for every term (i, v). Consecutive terms on one entry (a moving row of A
+/// times a vector: every stored entry of the row adds to the same result entry) are summed in a
+/// register first, so they do not wait on each other's store to that entry.
+#[inline]
+fn scatter_runs(col: &mut [C64], mut terms: impl Iterator<Item = (usize, C64)>) {
+    let Some((mut at, mut run)) = terms.next() else {
+        return;
+    };
+    for (i, v) in terms {
+        if i == at {
+            run += v;
+        } else {
+            col[at] += run;
+            (at, run) = (i, v);
+        }
+    }
+    col[at] += run;
 }
 
 /// Tangents of op(A) stored as an r × c matrix (A is c × r): transpose, conjugated when `conj`.

@@ -36,7 +36,7 @@ pub use eval::{
 /// Entries per node in one tangent batch of the dense Hessian assembly (memory budget).
 pub use function::TANGENT_ENTRIES;
 pub use function::{layout, split_point, Function, VarInfo};
-pub use graph::{Graph, Node, NodeId, Op, Spectral, Trans, Unary};
+pub use graph::{Graph, Node, NodeId, Op, Spectral, Trans, Unary, MATERIALIZE_ENTRIES};
 pub use linalg::{herm_eig, HermEig};
 pub use lsq::{LeastSquares, ResidualPiece};
 /// v ↦ H v + K conj(v) at a fixed point ([`Objective::hvp_at`]).

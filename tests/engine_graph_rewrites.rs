@@ -243,3 +243,51 @@ fn scales_moved_out_of_products_match_finite_differences() {
         assert!(rep.passed(), "{t:?}: {rep:?}");
     }
 }
+
+/// Forward tangents read only the values their rules use: along v, the gradient 2Aᴴ(Az − b) of
+/// ‖Az − b‖² moves by 2Aᴴ(A v), and neither Az nor Az − b is evaluated on the way (each
+/// would cost a product with A).
+#[test]
+fn linear_tangent_rules_evaluate_no_values() {
+    use wirtinger::cr::{layout, propagate_tangents, split_point, Batch, Tangent, Values};
+    let mut g = Graph::default();
+    let a = g.constant(matrix_3x2(), false);
+    let z = g.push(Op::Var(0), vec![], Ty::complex(Shape::Vector(2)));
+    let az = g.matmul(a, Trans::N, z, Trans::N);
+    let b = Tensor::new(
+        Shape::Vector(3),
+        vec![c(1.0, 0.0), c(0.0, 2.0), c(-1.0, 1.0)],
+    )
+    .unwrap();
+    let bn = g.constant(b, false);
+    let r = g.sub(az, bn);
+    let ah_r = g.matmul(a, Trans::H, r, Trans::N);
+    let grad = g.scale(c(2.0, 0.0), ah_r);
+    let (infos, _) = layout(&[("z".to_string(), Ty::complex(Shape::Vector(2)))]);
+    let vars = split_point(&infos, &[c(0.3, -0.7), c(1.1, 0.4)]);
+    let mut vals = Values::new(&g, &vars, &[]);
+    let v = [c(1.0, 0.5), c(-0.25, 2.0)];
+    let dir = Tangent::Dense(Batch {
+        rows: 2,
+        k: 1,
+        data: v.to_vec(),
+    });
+    let t = propagate_tangents(&g, &[grad], &mut vals, &[Some(dir)], &[]).expect("finite");
+    assert!(vals.get(az).is_none(), "Az was evaluated");
+    assert!(vals.get(r).is_none(), "Az − b was evaluated");
+    let Some(Tangent::Dense(out)) = &t[grad] else {
+        panic!("the gradient moves densely")
+    };
+    // 2Aᴴ(A v), entry by entry.
+    let m = matrix_3x2();
+    let at = |i: usize, j: usize| m.data()[i + 3 * j];
+    let av: Vec<C64> = (0..3).map(|i| at(i, 0) * v[0] + at(i, 1) * v[1]).collect();
+    for j in 0..2 {
+        let want: C64 = (0..3).map(|i| at(i, j).conj() * av[i]).sum::<C64>() * 2.0;
+        assert!(
+            (out.data[j] - want).norm() <= 1e-13,
+            "{} vs {want}",
+            out.data[j]
+        );
+    }
+}

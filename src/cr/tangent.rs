@@ -488,8 +488,32 @@ fn jvp(
         .find_map(|&a| t[a].as_ref().map(|b| b.k))
         .unwrap_or(0);
     let ta = |j: usize| t[node.args[j]].clone();
-    for &a in &node.args {
-        values.ensure(g, a)?;
+    // Values are computed on demand, so a rule that does not read its arguments' values must
+    // not ask for them: the Hessian–vector product of ‖Az − b‖² is 2Aᴴ(A v), and asking for
+    // the value of Az − b at the (linear) subtraction cost one product with A in three.
+    let linear = matches!(
+        node.op,
+        Op::Add
+            | Op::Sub
+            | Op::Neg
+            | Op::Scale(_)
+            | Op::Broadcast(_)
+            | Op::Sum
+            | Op::Transpose { .. }
+            | Op::Diag
+            | Op::DiagOf
+            | Op::Gather(_)
+            | Op::Scatter(_)
+            | Op::Herm { .. }
+            | Op::Embed
+            | Op::EmbedAdj
+    );
+    for (j, &a) in node.args.iter().enumerate() {
+        // A product needs a factor's value only when the other factor moves.
+        let unread = matches!(node.op, Op::MatMul(..)) && t[node.args[1 - j]].is_none();
+        if !linear && !unread {
+            values.ensure(g, a)?;
+        }
     }
     let val = |values: &Values, j: usize| values.arc(node.args[j]).cloned();
     let zero_if_none = |b: Option<Batch>, r: usize| b.unwrap_or_else(|| Batch::zeros(r, k));
@@ -779,9 +803,8 @@ fn matmul_jvp(
     let (sa, sb) = (g.shape(a), g.shape(b));
     let (r, c) = (shape.rows(), shape.cols());
     let mut out = Batch::zeros(r * c, k);
-    let av = values.arc(a)?.clone();
-    let bv = values.arc(b)?.clone();
     if let Some(db) = &t[b] {
+        let av = values.arc(a)?;
         // op(A) · op(dB)
         if tb == Trans::N {
             // all directions at once: op(A) · [dB₁ … dB_k] as one product
@@ -797,6 +820,7 @@ fn matmul_jvp(
         }
     }
     if let Some(da) = &t[a] {
+        let bv = values.arc(b)?;
         let (ar, ac) = (sa.rows(), sa.cols());
         for j in 0..k {
             let daj = MatRef::from_column_major_slice(da.col(j), ar, ac);

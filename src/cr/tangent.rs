@@ -318,6 +318,30 @@ pub fn propagate_tangents(
         .collect())
 }
 
+/// Whether the tangent rule of `op` is linear in its arguments' tangents alone, reading no
+/// argument value. Values are computed on demand, so such a rule must not ask for them: the
+/// Hessian–vector product of ‖Az − b‖² is 2Aᴴ(A v), and asking for the value of Az − b at the
+/// subtraction cost one product with A in three.
+fn linear_rule(op: &Op) -> bool {
+    matches!(
+        op,
+        Op::Add
+            | Op::Sub
+            | Op::Neg
+            | Op::Scale(_)
+            | Op::Broadcast(_)
+            | Op::Sum
+            | Op::Transpose { .. }
+            | Op::Diag
+            | Op::DiagOf
+            | Op::Gather(_)
+            | Op::Scatter(_)
+            | Op::Herm { .. }
+            | Op::Embed
+            | Op::EmbedAdj
+    )
+}
+
 /// The sparse rule of node `id` when every argument's tangent is sparse (or absent); `None` for
 /// operations without one (they take the dense rule).
 fn sparse_jvp(
@@ -357,8 +381,10 @@ fn sparse_jvp(
     if !supported {
         return Ok(None);
     }
-    for &a in &node.args {
-        values.ensure(g, a)?;
+    if !linear_rule(&node.op) {
+        for &a in &node.args {
+            values.ensure(g, a)?;
+        }
     }
     let val = |values: &Values, j: usize| values.arc(node.args[j]).cloned();
     let empty = || SparseBatch::empty(rows, k);
@@ -488,26 +514,7 @@ fn jvp(
         .find_map(|&a| t[a].as_ref().map(|b| b.k))
         .unwrap_or(0);
     let ta = |j: usize| t[node.args[j]].clone();
-    // Values are computed on demand, so a rule that does not read its arguments' values must
-    // not ask for them: the Hessian–vector product of ‖Az − b‖² is 2Aᴴ(A v), and asking for
-    // the value of Az − b at the (linear) subtraction cost one product with A in three.
-    let linear = matches!(
-        node.op,
-        Op::Add
-            | Op::Sub
-            | Op::Neg
-            | Op::Scale(_)
-            | Op::Broadcast(_)
-            | Op::Sum
-            | Op::Transpose { .. }
-            | Op::Diag
-            | Op::DiagOf
-            | Op::Gather(_)
-            | Op::Scatter(_)
-            | Op::Herm { .. }
-            | Op::Embed
-            | Op::EmbedAdj
-    );
+    let linear = linear_rule(&node.op);
     for (j, &a) in node.args.iter().enumerate() {
         // A product needs a factor's value only when the other factor moves.
         let unread = matches!(node.op, Op::MatMul(..)) && t[node.args[1 - j]].is_none();

@@ -67,12 +67,37 @@ impl CVec {
     }
 }
 
-/// Re(aᴴb).
+/// Re(aᴴb), in eight partial sums: one running sum makes every term wait for the previous
+/// addition, and argmin's L-BFGS takes about 35 of these per iteration (its two-loop
+/// recursion), which then cost more than their arithmetic (phase retrieval n = 128: 5.58 →
+/// 5.36 ms for the whole L-BFGS solve).
+///
+/// ```
+/// use num_complex::Complex64 as C64;
+/// use wirtinger::solve::complex_vec::re_dot;
+/// // Seven entries: one chunk of four and a tail of three.
+/// let a: Vec<C64> = (0..7).map(|k| C64::new(k as f64, 1.0 - k as f64)).collect();
+/// let b: Vec<C64> = (0..7).map(|k| C64::new(2.0, k as f64 * 0.5)).collect();
+/// let plain: f64 = a.iter().zip(&b).map(|(x, y)| (x.conj() * y).re).sum();
+/// assert_eq!(re_dot(&a, &b), plain); // small integers and halves: both sums are exact
+/// assert_eq!(re_dot(&a[..3], &b[..3]), (0..3).map(|k| (a[k].conj() * b[k]).re).sum::<f64>());
+/// ```
 pub fn re_dot(a: &[C64], b: &[C64]) -> f64 {
-    a.iter()
-        .zip(b)
+    let mut acc = [0.0f64; 8];
+    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
+    let tail: f64 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
         .map(|(x, y)| x.re * y.re + x.im * y.im)
-        .sum()
+        .sum();
+    for (x, y) in ca.zip(cb) {
+        for k in 0..4 {
+            acc[2 * k] += x[k].re * y[k].re;
+            acc[2 * k + 1] += x[k].im * y[k].im;
+        }
+    }
+    acc.iter().sum::<f64>() + tail
 }
 
 /// √(Σ|aᵢ|²), without overflow or underflow of the squares: when the plain sum of squares is

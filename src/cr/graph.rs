@@ -511,9 +511,8 @@ impl Graph {
                 }
             }
         }
+        // The stored copy holds op(A) itself: the result's shape r × c is unchanged.
         let (a, ta) = self.materialize(a, ta);
-        let sa = self.shape(a);
-        let r = if ta.swaps() { sa.cols() } else { sa.rows() };
         let ty = Ty {
             shape: Shape::of_product(r, c),
             real: self.ty(a).real && self.ty(b).real,

@@ -375,30 +375,17 @@ impl Product<'_> {
         let ar = self.a.shape().rows();
         let (av, bv, r) = (self.a.data(), self.b.data(), self.r);
         if let Some(db) = self.db {
-            // Column s of op(A) times the stored entry s of dB.
+            // Column s of op(A) times the stored entry s of dB: a column of A (N, C) or a
+            // row of A (T, H), conjugated under C and H.
             let (ix, vx) = db.col(j);
             for (&s, &v) in ix.iter().zip(vx) {
+                let column = || av[s * ar..s * ar + r].iter().copied();
+                let row = || av[s..].iter().step_by(ar).copied();
                 match self.ta {
-                    Trans::N => {
-                        for (o, &x) in col.iter_mut().zip(&av[s * ar..s * ar + r]) {
-                            *o += x * v;
-                        }
-                    }
-                    Trans::C => {
-                        for (o, &x) in col.iter_mut().zip(&av[s * ar..s * ar + r]) {
-                            *o += x.conj() * v;
-                        }
-                    }
-                    Trans::T => {
-                        for (o, &x) in col.iter_mut().zip(av[s..].iter().step_by(ar)) {
-                            *o += x * v;
-                        }
-                    }
-                    Trans::H => {
-                        for (o, &x) in col.iter_mut().zip(av[s..].iter().step_by(ar)) {
-                            *o += x.conj() * v;
-                        }
-                    }
+                    Trans::N => add_scaled(col, column(), v),
+                    Trans::C => add_scaled(col, column().map(|x| x.conj()), v),
+                    Trans::T => add_scaled(col, row(), v),
+                    Trans::H => add_scaled(col, row().map(|x| x.conj()), v),
                 }
             }
         }
@@ -417,6 +404,14 @@ impl Product<'_> {
                 }
             }
         }
+    }
+}
+
+/// col[i] += x_i·v for the entries x_i of `xs` (as many as `col` has).
+#[inline]
+fn add_scaled(col: &mut [C64], xs: impl Iterator<Item = C64>, v: C64) {
+    for (o, x) in col.iter_mut().zip(xs) {
+        *o += x * v;
     }
 }
 

@@ -30,7 +30,7 @@ fn masks(n: usize, rng: &mut ChaCha8Rng) -> Vec<Vec<bool>> {
     vec![
         vec![false; n],
         vec![true; n],
-        (0..n).map(|_| rng.next_u32() % 3 == 0).collect(),
+        (0..n).map(|_| rng.next_u32().is_multiple_of(3)).collect(),
     ]
 }
 

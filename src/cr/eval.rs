@@ -3,8 +3,9 @@
 //! Every node's value is computed from its arguments' values. Eigendecompositions are cached per
 //! argument node so that a spectral value and its gradient share one decomposition.
 
-use super::graph::{Graph, NodeId, Op, Spectral, Unary};
+use super::graph::{Graph, Node, NodeId, Op, Spectral, Unary};
 use super::linalg::{gen_eig, herm_eig, matmul_into, HermEig};
+use super::row_fusion::{self, RowRegion};
 use crate::model::{Shape, Tensor};
 use faer::Accum;
 use num_complex::Complex64 as C64;
@@ -38,6 +39,9 @@ pub struct Values {
     pub(crate) eigs: HashMap<NodeId, Arc<HermEig>>,
     vars: Vec<Arc<Tensor>>,
     seeds: Vec<Arc<Tensor>>,
+    /// Row regions evaluated in one pass each (see [`super::row_fusion`]), keyed by their
+    /// product p.
+    regions: Arc<[RowRegion]>,
 }
 
 impl Values {
@@ -48,7 +52,24 @@ impl Values {
             eigs: HashMap::new(),
             vars: vars.to_vec(),
             seeds: seeds.to_vec(),
+            regions: Arc::from(Vec::new()),
         }
+    }
+    /// Like [`Values::new`], evaluating each region in one pass when its product p is reached.
+    pub(crate) fn with_regions(
+        g: &Graph,
+        vars: &[Arc<Tensor>],
+        seeds: &[Arc<Tensor>],
+        regions: Arc<[RowRegion]>,
+    ) -> Values {
+        Values {
+            regions,
+            ..Values::new(g, vars, seeds)
+        }
+    }
+    /// Stores a node's value (for evaluators outside `eval_node`).
+    pub(crate) fn set(&mut self, id: NodeId, value: Tensor) {
+        self.vals[id] = Some(Arc::new(value));
     }
     /// Evaluates node `id` and whatever it depends on that is not evaluated yet.
     pub fn ensure(&mut self, g: &Graph, id: NodeId) -> Result<(), EvalError> {
@@ -71,6 +92,13 @@ impl Values {
         }
         todo.sort_unstable();
         for n in todo {
+            if self.vals[n].is_some() {
+                continue;
+            }
+            if let Some(r) = self.regions.clone().iter().find(|r| r.p == n) {
+                row_fusion::run(g, r, self)?;
+                continue;
+            }
             let v = eval_node(g, n, self)?;
             self.vals[n] = Some(v);
         }
@@ -159,19 +187,66 @@ fn err(node: NodeId, message: impl Into<String>) -> EvalError {
     }
 }
 
-fn map1(a: &Tensor, shape: Shape, f: impl Fn(C64) -> C64) -> Tensor {
-    Tensor::from_parts(shape, a.data().iter().map(|&x| f(x)).collect())
+/// Whether a node is an entrywise operation of its (same-layout) arguments, which
+/// [`elementwise_into`] evaluates on any range of entries.
+pub(crate) fn is_elementwise(op: &Op) -> bool {
+    matches!(
+        op,
+        Op::Add
+            | Op::Sub
+            | Op::Neg
+            | Op::Scale(_)
+            | Op::EMul
+            | Op::EDiv
+            | Op::Unary(_)
+            | Op::PowConst(_)
+    )
 }
 
-fn map2(a: &Tensor, b: &Tensor, shape: Shape, f: impl Fn(C64, C64) -> C64) -> Tensor {
-    Tensor::from_parts(
-        shape,
-        a.data()
-            .iter()
-            .zip(b.data())
-            .map(|(&x, &y)| f(x, y))
-            .collect(),
-    )
+/// The entries of an entrywise node ([`is_elementwise`]) on one range, from its arguments'
+/// entries on the same range (`args[1]` is empty for one-argument operations). Other
+/// operations leave `out` unchanged.
+pub(crate) fn elementwise_into(g: &Graph, node: &Node, args: [&[C64]; 2], out: &mut [C64]) {
+    fn map1(a: &[C64], out: &mut [C64], f: impl Fn(C64) -> C64) {
+        for (o, &x) in out.iter_mut().zip(a) {
+            *o = f(x);
+        }
+    }
+    fn map2(a: &[C64], b: &[C64], out: &mut [C64], f: impl Fn(C64, C64) -> C64) {
+        for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
+            *o = f(x, y);
+        }
+    }
+    let [a, b] = args;
+    match &node.op {
+        Op::Add => map2(a, b, out, |x, y| x + y),
+        Op::Sub => map2(a, b, out, |x, y| x - y),
+        Op::Neg => map1(a, out, |x| -x),
+        Op::Scale(c) => {
+            let c = *c;
+            map1(a, out, |x| c * x)
+        }
+        Op::EMul => map2(a, b, out, |x, y| x * y),
+        Op::EDiv if node.ty.real => map2(a, b, out, |x, y| C64::new(x.re / y.re, 0.0)),
+        Op::EDiv => map2(a, b, out, complex_div),
+        // The functions of squared residuals get loops of their own (the match in
+        // `unary_value` is not hoisted out of the loop).
+        Op::Unary(Unary::Abs2) => map1(a, out, |x| C64::new(x.norm_sqr(), 0.0)),
+        Op::Unary(Unary::Real) => map1(a, out, |x| C64::new(x.re, 0.0)),
+        Op::Unary(Unary::Conj) => map1(a, out, |x| x.conj()),
+        Op::Unary(u) => {
+            let (u, arg_real) = (*u, g.ty(node.args[0]).real);
+            map1(a, out, |x| unary_value(u, x, arg_real))
+        }
+        // x² as x·x, inlined (pow_fn's choice, without a call per entry).
+        Op::PowConst(p) if *p == C64::new(2.0, 0.0) => map1(a, out, |x| x * x),
+        Op::PowConst(p) => {
+            let p = *p;
+            let f = pow_fn(p, g.ty(node.args[0]).real && p.im == 0.0);
+            map1(a, out, |x| f(x, p))
+        }
+        _ => {}
+    }
 }
 
 /// Elementwise function value; `real` selects real semantics (log and √ of negatives are NaN).
@@ -329,14 +404,13 @@ pub fn fft_value(data: &[C64], inverse: bool) -> Vec<C64> {
     buf
 }
 
-fn arg(values: &Values, node: &super::graph::Node, k: usize) -> Result<Arc<Tensor>, EvalError> {
+fn arg(values: &Values, node: &Node, k: usize) -> Result<Arc<Tensor>, EvalError> {
     values.arc(node.args[k]).cloned()
 }
 
 fn eval_node(g: &Graph, id: NodeId, values: &mut Values) -> Result<Arc<Tensor>, EvalError> {
     let node = g.node(id);
     let shape = node.ty.shape;
-    let real = node.ty.real;
     let out = match &node.op {
         Op::Var(i) => {
             return values
@@ -353,67 +427,24 @@ fn eval_node(g: &Graph, id: NodeId, values: &mut Values) -> Result<Arc<Tensor>, 
                 .ok_or_else(|| err(id, format!("internal: seed {i} has no value")))
         }
         Op::Const(t) => return Ok(t.clone()),
-        Op::Add => map2(
-            &*arg(values, node, 0)?,
-            &*arg(values, node, 1)?,
-            shape,
-            |x, y| x + y,
-        ),
-        Op::Sub => map2(
-            &*arg(values, node, 0)?,
-            &*arg(values, node, 1)?,
-            shape,
-            |x, y| x - y,
-        ),
-        Op::Neg => map1(&*arg(values, node, 0)?, shape, |x| -x),
-        Op::Scale(c) => {
-            let c = *c;
-            map1(&*arg(values, node, 0)?, shape, |x| c * x)
-        }
-        Op::EMul => map2(
-            &*arg(values, node, 0)?,
-            &*arg(values, node, 1)?,
-            shape,
-            |x, y| x * y,
-        ),
-        Op::EDiv => {
-            if real {
-                map2(
-                    &*arg(values, node, 0)?,
-                    &*arg(values, node, 1)?,
-                    shape,
-                    |x, y| C64::new(x.re / y.re, 0.0),
-                )
-            } else {
-                map2(
-                    &*arg(values, node, 0)?,
-                    &*arg(values, node, 1)?,
-                    shape,
-                    complex_div,
-                )
-            }
-        }
-        Op::Unary(u) => {
-            let u = *u;
-            let arg_real = g.ty(node.args[0]).real;
-            let a = &*arg(values, node, 0)?;
-            // The functions of squared residuals get loops of their own (the match in
-            // `unary_value` is not hoisted out of the loop).
-            match u {
-                Unary::Abs2 => map1(a, shape, |x| C64::new(x.norm_sqr(), 0.0)),
-                Unary::Real => map1(a, shape, |x| C64::new(x.re, 0.0)),
-                Unary::Conj => map1(a, shape, |x| x.conj()),
-                _ => map1(a, shape, |x| unary_value(u, x, arg_real)),
-            }
-        }
-        Op::PowConst(p) if *p == C64::new(2.0, 0.0) => {
-            // x² as x·x, inlined (pow_fn's choice, without a call per entry).
-            map1(&*arg(values, node, 0)?, shape, |x| x * x)
-        }
-        Op::PowConst(p) => {
-            let p = *p;
-            let f = pow_fn(p, g.ty(node.args[0]).real && p.im == 0.0);
-            map1(&*arg(values, node, 0)?, shape, |x| f(x, p))
+        Op::Add
+        | Op::Sub
+        | Op::Neg
+        | Op::Scale(_)
+        | Op::EMul
+        | Op::EDiv
+        | Op::Unary(_)
+        | Op::PowConst(_) => {
+            // (the operations of `is_elementwise`)
+            let a = arg(values, node, 0)?;
+            let b = match node.args.get(1) {
+                Some(&k) => Some(values.arc(k)?.clone()),
+                None => None,
+            };
+            let b = b.as_ref().map_or(&[][..], |t| t.data());
+            let mut out = vec![C64::new(0.0, 0.0); shape.numel()];
+            elementwise_into(g, node, [a.data(), b], &mut out);
+            Tensor::from_parts(shape, out)
         }
         Op::Broadcast(s) => {
             let v = arg(values, node, 0)?.data()[0];

@@ -552,6 +552,14 @@ impl Graph {
         self.materialized.insert((a, ta), m);
         (m, Trans::N)
     }
+    /// The constant and operation whose stored copy op(A) is node `copy` (see
+    /// [`Graph::matmul`]), if it is one.
+    pub(crate) fn materialized_source(&self, copy: NodeId) -> Option<(NodeId, Trans)> {
+        self.materialized
+            .iter()
+            .find(|&(_, &m)| m == copy)
+            .map(|(&key, _)| key)
+    }
     /// aᵀ or aᴴ: a vector becomes a 1×n row, a 1×n row becomes a vector.
     pub fn transpose(&mut self, a: NodeId, conj: bool) -> NodeId {
         let t = self.ty(a);

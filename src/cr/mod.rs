@@ -23,6 +23,8 @@ mod graph;
 mod linalg;
 mod lsq;
 mod objective;
+mod row_fusion;
+mod row_kernel;
 pub mod sparse;
 mod tangent;
 

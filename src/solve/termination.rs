@@ -282,7 +282,7 @@ impl<'o, S, O: Probe<P>, P: Iterate> Driven<'o, S, O, P> {
     }
 
     fn record(&mut self, iter: u64, p: &P, value: f64, gnorm: f64, step: f64) {
-        if iter % self.stride == 0 {
+        if iter.is_multiple_of(self.stride) {
             self.history.push(HistoryEntry {
                 iter,
                 value,

@@ -670,7 +670,7 @@ fn run<T: Scalar>(
         // SUBSPACE_MISSES misses in a row every third iteration. (Also taking it whenever the
         // predicted decrease was at the stopping level, for its bound, cost a third of the run
         // and certified only a few iterations earlier; see docs/spectral-bundle.md.)
-        let plain_now = misses < SUBSPACE_MISSES || iter % 3 == 0;
+        let plain_now = misses < SUBSPACE_MISSES || iter.is_multiple_of(3);
         let plain_sol = if plain_now {
             subproblem::solve(&Sub {
                 tol: subspace_tol(limits.tol, center.f, sub_tol),
@@ -698,7 +698,7 @@ fn run<T: Scalar>(
         let te = Instant::now();
         let cand = ctx.evaluate(&prox_sol.x, Some(&p))?;
         let cand_s = match &plain_sol {
-            Ok(s) if misses < SUBSPACE_MISSES || iter % 9 == 0 => {
+            Ok(s) if misses < SUBSPACE_MISSES || iter.is_multiple_of(9) => {
                 Some(ctx.evaluate(&s.x, Some(&p))?)
             }
             _ => None,

@@ -1,0 +1,236 @@
+//! One pass over A for the value and gradient of objectives of the form Σᵢ φᵢ((Az)ᵢ).
+//!
+//! The gradient of such an objective (phase retrieval, least squares, generalized linear
+//! models) is g = Aᴴ w with wᵢ = ψᵢ((Az)ᵢ): row i of w depends on row i of Az only. Evaluated
+//! node by node, the graph reads A twice per gradient, once for p = Az and once for Aᴴw, and
+//! when A does not fit the per-core cache (phase retrieval with n = 128, m = 576: A is 1.18 MB,
+//! L2 is 1 MB) both products stream it from the shared cache. A [`RowRegion`] evaluates the
+//! product, the entrywise chain from p to w (and any sums over it, such as the objective
+//! itself) and the adjoint product block by block of rows: a block of rows of A is read from
+//! memory once, gives its rows of p, the chain runs on those rows, and the same rows, still in
+//! cache, add their share Σ_{i ∈ block} (row i of A)ᴴ wᵢ to Aᴴw. Every node of the region gets
+//! its full value, exactly as node-by-node evaluation would give it (up to the order of
+//! floating-point sums), so the rest of the graph does not know about the fusion.
+//!
+//! The rows are read from the stored copy Aᴴ that [`super::Graph::matmul`] keeps for the
+//! adjoint product (its column i is conj(row i of A), contiguous), with the kernels of
+//! [`super::row_kernel`]. Regions are planned only when those kernels run (AVX-512F); elsewhere
+//! the two products stay faer's.
+
+use super::eval::{elementwise_into, is_elementwise, EvalError, Values};
+use super::graph::{Graph, NodeId, Op, Trans};
+use super::row_kernel::{accumulate_rows, available, dot_rows, Accumulator, Packed};
+use crate::model::Tensor;
+use num_complex::Complex64 as C64;
+use std::sync::Arc;
+
+/// Bytes of A per block of rows: the block stays in the per-core cache between the product's
+/// pass and the adjoint's, and the chain's per-block dispatch stays small against the rows'
+/// arithmetic.
+const BLOCK_BYTES: usize = 128 << 10;
+
+/// A product p = Az with a constant A (m × n), the entrywise nodes computed from it row by
+/// row, and the adjoint product q = Aᴴw of one of them, evaluated together ([module
+/// docs](self)).
+#[derive(Clone, Debug)]
+pub(crate) struct RowRegion {
+    /// p = A z.
+    pub(crate) p: NodeId,
+    z: NodeId,
+    /// The constant Aᴴ (n × m), stored by `Graph::matmul`.
+    adjoint: NodeId,
+    /// q = Aᴴ w.
+    q: NodeId,
+    w: NodeId,
+    /// The entrywise nodes and sums between p and q, ascending.
+    chain: Vec<NodeId>,
+}
+
+/// The regions among the nodes that `outputs` need (none when the row kernels do not run).
+pub(crate) fn plan(g: &Graph, outputs: &[NodeId]) -> Vec<RowRegion> {
+    if !available() {
+        return Vec::new();
+    }
+    let mut needed = vec![false; g.len()];
+    let mut stack: Vec<NodeId> = outputs.to_vec();
+    while let Some(n) = stack.pop() {
+        if n < needed.len() && !needed[n] {
+            needed[n] = true;
+            stack.extend(g.node(n).args.iter().copied());
+        }
+    }
+    let mut regions: Vec<RowRegion> = Vec::new();
+    for q in (0..g.len()).filter(|&q| needed[q]) {
+        let Some(r) = region_at(g, &needed, q) else {
+            continue;
+        };
+        // A node belongs to at most one region.
+        let taken = |n: NodeId| {
+            regions
+                .iter()
+                .any(|o| o.p == n || o.q == n || o.chain.contains(&n))
+        };
+        if !taken(r.p) && !r.chain.iter().any(|&n| taken(n)) {
+            regions.push(r);
+        }
+    }
+    regions
+}
+
+/// The region whose adjoint product is node `q`, if `q` is Aᴴw for the stored copy of a
+/// constant A with a needed product p = Az whose entrywise chain reaches w.
+fn region_at(g: &Graph, needed: &[bool], q: NodeId) -> Option<RowRegion> {
+    let node = g.node(q);
+    let (&[adjoint, w], Op::MatMul(Trans::N, Trans::N)) = (&node.args[..], &node.op) else {
+        return None;
+    };
+    let (a, Trans::H) = g.materialized_source(adjoint)? else {
+        return None;
+    };
+    let (m, n) = (g.shape(a).rows(), g.shape(a).cols());
+    if g.shape(q).cols() != 1 || g.shape(q).numel() != n || g.shape(w).numel() != m {
+        return None;
+    }
+    (0..q).filter(|&p| needed[p]).find_map(|p| {
+        let pn = g.node(p);
+        let (&[pa, z], Op::MatMul(Trans::N, Trans::N)) = (&pn.args[..], &pn.op) else {
+            return None;
+        };
+        if pa != a || g.shape(z).cols() != 1 {
+            return None;
+        }
+        let chain = chain_from(g, needed, p, q, m);
+        (w == p || chain.contains(&w)).then_some(RowRegion {
+            p,
+            z,
+            adjoint,
+            q,
+            w,
+            chain,
+        })
+    })
+}
+
+/// The needed nodes strictly between p and q that can run row by row with p: entrywise
+/// operations on m entries, each with at least one argument among p and the chain's entrywise
+/// nodes and every other argument available before p is evaluated (a constant, or a node
+/// before p); and sums of those (which nothing in the chain may read: they are complete only
+/// after the last block).
+fn chain_from(g: &Graph, needed: &[bool], p: NodeId, q: NodeId, m: usize) -> Vec<NodeId> {
+    // Row nodes: p and the chain's entrywise nodes.
+    let mut rows = vec![false; q - p];
+    rows[0] = true;
+    let mut chain = Vec::new();
+    for k in p + 1..q {
+        let node = g.node(k);
+        if !needed[k] {
+            continue;
+        }
+        let is_row = |a: NodeId| a >= p && rows[a - p];
+        if matches!(node.op, Op::Sum) {
+            if is_row(node.args[0]) {
+                chain.push(k);
+            }
+            continue;
+        }
+        let ready =
+            |a: NodeId| (a < p || matches!(g.node(a).op, Op::Const(_))) && g.shape(a).numel() == m;
+        let args = &node.args;
+        if is_elementwise(&node.op)
+            && node.ty.shape.numel() == m
+            && args.iter().any(|&a| is_row(a))
+            && args.iter().all(|&a| is_row(a) || ready(a))
+        {
+            rows[k - p] = true;
+            chain.push(k);
+        }
+    }
+    chain
+}
+
+/// Evaluates a region into `values`: p, every chain node, and q.
+pub(crate) fn run(g: &Graph, r: &RowRegion, values: &mut Values) -> Result<(), EvalError> {
+    // Arguments from outside the region first (they come before p, or are constants).
+    let outside: Vec<NodeId> = r
+        .chain
+        .iter()
+        .flat_map(|&k| g.node(k).args.iter().copied())
+        .chain([r.z, r.adjoint])
+        .filter(|&a| a != r.p && !r.chain.contains(&a))
+        .collect();
+    for &a in &outside {
+        values.ensure(g, a)?;
+    }
+    let z = values.arc(r.z)?.clone();
+    let c = values.arc(r.adjoint)?.clone();
+    let n = z.data().len();
+    let m = g.shape(r.p).numel();
+    let packed = Packed::new(z.data());
+    let mut acc = Accumulator::new(n);
+
+    // Full-length buffers: slot 0 is p, slot 1 + k is chain[k] (a sum keeps its running total
+    // in entry 0).
+    let slot = |id: NodeId| -> Option<usize> {
+        if id == r.p {
+            Some(0)
+        } else {
+            r.chain.iter().position(|&k| k == id).map(|k| k + 1)
+        }
+    };
+    let mut bufs: Vec<Vec<C64>> = std::iter::once(m)
+        .chain(r.chain.iter().map(|&k| g.shape(k).numel()))
+        .map(|len| vec![C64::new(0.0, 0.0); len])
+        .collect();
+    let arg_slots: Vec<Vec<Result<usize, Arc<Tensor>>>> = r
+        .chain
+        .iter()
+        .map(|&k| {
+            g.node(k)
+                .args
+                .iter()
+                .map(|&a| match slot(a) {
+                    Some(s) => Ok(Ok(s)),
+                    None => values.arc(a).map(|t| Err(t.clone())),
+                })
+                .collect::<Result<_, _>>()
+        })
+        .collect::<Result<_, _>>()?;
+    let w_slot = slot(r.w).unwrap_or(0);
+
+    let block = (BLOCK_BYTES / (16 * n.max(1))).max(8) / 8 * 8;
+    let cdata = c.data();
+    let mut start = 0;
+    while start < m {
+        let rows = start..(start + block).min(m);
+        dot_rows(cdata, rows.clone(), &packed, &mut bufs[0][rows.clone()]);
+        for (k, &id) in r.chain.iter().enumerate() {
+            let node = g.node(id);
+            let mut out = std::mem::take(&mut bufs[k + 1]);
+            {
+                let arg = |j: usize| -> &[C64] {
+                    match arg_slots[k].get(j) {
+                        Some(Ok(s)) => &bufs[*s][rows.clone()],
+                        Some(Err(t)) => &t.data()[rows.clone()],
+                        None => &[],
+                    }
+                };
+                if matches!(node.op, Op::Sum) {
+                    out[0] += arg(0).iter().sum::<C64>();
+                } else {
+                    elementwise_into(g, node, [arg(0), arg(1)], &mut out[rows.clone()]);
+                }
+            }
+            bufs[k + 1] = out;
+        }
+        accumulate_rows(cdata, rows.clone(), &bufs[w_slot][rows.clone()], &mut acc);
+        start = rows.end;
+    }
+
+    let mut bufs = bufs.into_iter();
+    for id in std::iter::once(r.p).chain(r.chain.iter().copied()) {
+        let data = bufs.next().unwrap_or_default();
+        values.set(id, Tensor::from_parts(g.shape(id), data));
+    }
+    values.set(r.q, Tensor::from_parts(g.shape(r.q), acc.finish()));
+    Ok(())
+}

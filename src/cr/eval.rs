@@ -42,6 +42,8 @@ pub struct Values {
     /// Row regions evaluated in one pass each (see [`super::row_fusion`]), keyed by their
     /// product p.
     regions: Arc<[RowRegion]>,
+    /// Nodes a region evaluated without keeping their values (only the region read them).
+    absent: Vec<bool>,
 }
 
 impl Values {
@@ -53,6 +55,7 @@ impl Values {
             vars: vars.to_vec(),
             seeds: seeds.to_vec(),
             regions: Arc::from(Vec::new()),
+            absent: Vec::new(),
         }
     }
     /// Like [`Values::new`], evaluating each region in one pass when its product p is reached.
@@ -71,19 +74,30 @@ impl Values {
     pub(crate) fn set(&mut self, id: NodeId, value: Tensor) {
         self.vals[id] = Some(Arc::new(value));
     }
+    /// Marks a node as evaluated without a value (its only readers were evaluated with it).
+    pub(crate) fn set_absent(&mut self, id: NodeId) {
+        if self.absent.len() < self.vals.len() {
+            self.absent.resize(self.vals.len(), false);
+        }
+        self.absent[id] = true;
+    }
+    /// Whether a node was evaluated (with or without keeping its value).
+    fn done(&self, id: NodeId) -> bool {
+        self.vals[id].is_some() || self.absent.get(id).copied().unwrap_or(false)
+    }
     /// Evaluates node `id` and whatever it depends on that is not evaluated yet.
     pub fn ensure(&mut self, g: &Graph, id: NodeId) -> Result<(), EvalError> {
         if id >= self.vals.len() {
             return Err(err(id, "internal: node out of range"));
         }
-        if self.vals[id].is_some() {
+        if self.done(id) {
             return Ok(());
         }
         let mut seen = vec![false; id + 1];
         let mut todo = Vec::new();
         let mut stack = vec![id];
         while let Some(n) = stack.pop() {
-            if seen[n] || self.vals[n].is_some() {
+            if seen[n] || self.done(n) {
                 continue;
             }
             seen[n] = true;
@@ -92,7 +106,7 @@ impl Values {
         }
         todo.sort_unstable();
         for n in todo {
-            if self.vals[n].is_some() {
+            if self.done(n) {
                 continue;
             }
             if let Some(r) = self.regions.clone().iter().find(|r| r.p == n) {

@@ -22,6 +22,7 @@ use super::graph::{Graph, NodeId, Op, Trans};
 use super::row_kernel::{accumulate_rows, available, dot_rows, Accumulator, Packed};
 use crate::model::Tensor;
 use num_complex::Complex64 as C64;
+use std::ops::Range;
 use std::sync::Arc;
 
 /// Bytes of A per block of rows: the block stays in the per-core cache between the product's
@@ -44,6 +45,17 @@ pub(crate) struct RowRegion {
     w: NodeId,
     /// The entrywise nodes and sums between p and q, ascending.
     chain: Vec<NodeId>,
+    /// For p and each chain node: whether its value is kept (a sum, or a node that a needed
+    /// node outside the region or an output reads). The others live in a scratch buffer of one
+    /// block of rows and get no value.
+    stored: Vec<bool>,
+}
+
+impl RowRegion {
+    /// p followed by the chain.
+    fn nodes(&self) -> impl Iterator<Item = NodeId> + '_ {
+        std::iter::once(self.p).chain(self.chain.iter().copied())
+    }
 }
 
 /// The regions among the nodes that `outputs` need (none when the row kernels do not run).
@@ -61,9 +73,18 @@ pub(crate) fn plan(g: &Graph, outputs: &[NodeId]) -> Vec<RowRegion> {
     }
     let mut regions: Vec<RowRegion> = Vec::new();
     for q in (0..g.len()).filter(|&q| needed[q]) {
-        let Some(r) = region_at(g, &needed, q) else {
+        let Some(mut r) = region_at(g, &needed, q) else {
             continue;
         };
+        let inside = |n: NodeId| n == r.q || n == r.p || r.chain.contains(&n);
+        let read_outside = |id: NodeId| {
+            outputs.contains(&id)
+                || (0..g.len()).any(|k| needed[k] && !inside(k) && g.node(k).args.contains(&id))
+        };
+        r.stored = r
+            .nodes()
+            .map(|id| matches!(g.node(id).op, Op::Sum) || read_outside(id))
+            .collect();
         // A node belongs to at most one region.
         let taken = |n: NodeId| {
             regions
@@ -107,6 +128,7 @@ fn region_at(g: &Graph, needed: &[bool], q: NodeId) -> Option<RowRegion> {
             q,
             w,
             chain,
+            stored: Vec::new(),
         })
     })
 }
@@ -148,15 +170,18 @@ fn chain_from(g: &Graph, needed: &[bool], p: NodeId, q: NodeId, m: usize) -> Vec
     chain
 }
 
-/// Evaluates a region into `values`: p, every chain node, and q.
+/// Evaluates a region into `values`: q, the sums, and p and the chain nodes whose values are
+/// kept; the others are marked as evaluated without a value.
 pub(crate) fn run(g: &Graph, r: &RowRegion, values: &mut Values) -> Result<(), EvalError> {
+    // Buffer slots: 0 is p, 1 + k is chain[k].
+    let slot = |id: NodeId| r.nodes().position(|k| k == id);
     // Arguments from outside the region first (they come before p, or are constants).
     let outside: Vec<NodeId> = r
         .chain
         .iter()
         .flat_map(|&k| g.node(k).args.iter().copied())
         .chain([r.z, r.adjoint])
-        .filter(|&a| a != r.p && !r.chain.contains(&a))
+        .filter(|&a| slot(a).is_none())
         .collect();
     for &a in &outside {
         values.ensure(g, a)?;
@@ -165,23 +190,25 @@ pub(crate) fn run(g: &Graph, r: &RowRegion, values: &mut Values) -> Result<(), E
     let c = values.arc(r.adjoint)?.clone();
     let n = z.data().len();
     let m = g.shape(r.p).numel();
+    let block = (BLOCK_BYTES / (16 * n.max(1))).max(8) / 8 * 8;
     let packed = Packed::new(z.data());
     let mut acc = Accumulator::new(n);
 
-    // Full-length buffers: slot 0 is p, slot 1 + k is chain[k] (a sum keeps its running total
-    // in entry 0).
-    let slot = |id: NodeId| -> Option<usize> {
-        if id == r.p {
-            Some(0)
-        } else {
-            r.chain.iter().position(|&k| k == id).map(|k| k + 1)
-        }
-    };
-    let mut bufs: Vec<Vec<C64>> = std::iter::once(m)
-        .chain(r.chain.iter().map(|&k| g.shape(k).numel()))
-        .map(|len| vec![C64::new(0.0, 0.0); len])
+    // A kept node's buffer has all its entries (a sum's running total is entry 0); a scratch
+    // buffer holds one block of rows.
+    let mut bufs: Vec<Vec<C64>> = r
+        .nodes()
+        .zip(&r.stored)
+        .map(|(id, &kept)| {
+            let len = if kept { g.shape(id).numel() } else { block };
+            vec![C64::new(0.0, 0.0); len]
+        })
         .collect();
-    let arg_slots: Vec<Vec<Result<usize, Arc<Tensor>>>> = r
+    enum Arg {
+        Slot(usize),
+        Outside(Arc<Tensor>),
+    }
+    let args: Vec<Vec<Arg>> = r
         .chain
         .iter()
         .map(|&k| {
@@ -189,47 +216,57 @@ pub(crate) fn run(g: &Graph, r: &RowRegion, values: &mut Values) -> Result<(), E
                 .args
                 .iter()
                 .map(|&a| match slot(a) {
-                    Some(s) => Ok(Ok(s)),
-                    None => values.arc(a).map(|t| Err(t.clone())),
+                    Some(s) => Ok(Arg::Slot(s)),
+                    None => values.arc(a).map(|t| Arg::Outside(t.clone())),
                 })
                 .collect::<Result<_, _>>()
         })
         .collect::<Result<_, _>>()?;
     let w_slot = slot(r.w).unwrap_or(0);
+    // The entries of `rows` in a slot's buffer.
+    let part = |s: usize, rows: &Range<usize>| {
+        if r.stored[s] {
+            rows.clone()
+        } else {
+            0..rows.len()
+        }
+    };
 
-    let block = (BLOCK_BYTES / (16 * n.max(1))).max(8) / 8 * 8;
     let cdata = c.data();
     let mut start = 0;
     while start < m {
         let rows = start..(start + block).min(m);
-        dot_rows(cdata, rows.clone(), &packed, &mut bufs[0][rows.clone()]);
+        dot_rows(cdata, rows.clone(), &packed, &mut bufs[0][part(0, &rows)]);
         for (k, &id) in r.chain.iter().enumerate() {
             let node = g.node(id);
             let mut out = std::mem::take(&mut bufs[k + 1]);
             {
                 let arg = |j: usize| -> &[C64] {
-                    match arg_slots[k].get(j) {
-                        Some(Ok(s)) => &bufs[*s][rows.clone()],
-                        Some(Err(t)) => &t.data()[rows.clone()],
+                    match args[k].get(j) {
+                        Some(Arg::Slot(s)) => &bufs[*s][part(*s, &rows)],
+                        Some(Arg::Outside(t)) => &t.data()[rows.clone()],
                         None => &[],
                     }
                 };
                 if matches!(node.op, Op::Sum) {
                     out[0] += arg(0).iter().sum::<C64>();
                 } else {
-                    elementwise_into(g, node, [arg(0), arg(1)], &mut out[rows.clone()]);
+                    elementwise_into(g, node, [arg(0), arg(1)], &mut out[part(k + 1, &rows)]);
                 }
             }
             bufs[k + 1] = out;
         }
-        accumulate_rows(cdata, rows.clone(), &bufs[w_slot][rows.clone()], &mut acc);
+        let w = &bufs[w_slot][part(w_slot, &rows)];
+        accumulate_rows(cdata, rows.clone(), w, &mut acc);
         start = rows.end;
     }
 
-    let mut bufs = bufs.into_iter();
-    for id in std::iter::once(r.p).chain(r.chain.iter().copied()) {
-        let data = bufs.next().unwrap_or_default();
-        values.set(id, Tensor::from_parts(g.shape(id), data));
+    for ((id, data), &kept) in r.nodes().zip(bufs).zip(&r.stored) {
+        if kept {
+            values.set(id, Tensor::from_parts(g.shape(id), data));
+        } else {
+            values.set_absent(id);
+        }
     }
     values.set(r.q, Tensor::from_parts(g.shape(r.q), acc.finish()));
     Ok(())

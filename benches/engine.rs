@@ -75,6 +75,11 @@ fn least_squares(c: &mut Criterion) {
     g.bench_function("value_gradient", |bench| {
         bench.iter(|| black_box(f.value_gradient(black_box(&z)).unwrap()))
     });
+    // The same without the one-pass row fusion (two separate products with A).
+    let unfused = f.clone().without_row_fusion();
+    g.bench_function("value_gradient_unfused", |bench| {
+        bench.iter(|| black_box(unfused.value_gradient(black_box(&z)).unwrap()))
+    });
     let v: Vec<C64> = random(&[n], 4).into_data();
     g.bench_function("hvp", |bench| {
         bench.iter(|| black_box(f.hvp(black_box(&z), &v).unwrap()))

@@ -327,6 +327,14 @@ fn phase_retrieval(c: &mut Criterion, s: &mut Summary) {
         || (),
         |()| f.value_gradient(&z0),
     );
+    let unfused = f.clone().without_row_fusion();
+    bench(
+        &mut g,
+        group,
+        "engine_value_gradient_unfused",
+        || (),
+        |()| unfused.value_gradient(&z0),
+    );
     bench(
         &mut g,
         group,
@@ -346,6 +354,10 @@ fn phase_retrieval(c: &mut Criterion, s: &mut Summary) {
     g.finish();
     for (name, what) in [
         ("engine_value_gradient", "f and g = 2∂f/∂z̄ (engine)"),
+        (
+            "engine_value_gradient_unfused",
+            "the same, two separate products (no row fusion)",
+        ),
         (
             "baseline_hand_gradient_wf_step",
             "one WF step, 2 faer matvecs",

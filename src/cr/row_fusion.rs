@@ -8,18 +8,20 @@
 //! product, the entrywise chain from p to w (and any sums over it, such as the objective
 //! itself) and the adjoint product block by block of rows: a block of rows of A is read from
 //! memory once, gives its rows of p, the chain runs on those rows, and the same rows, still in
-//! cache, add their share Σ_{i ∈ block} (row i of A)ᴴ wᵢ to Aᴴw. Every node of the region gets
-//! its full value, exactly as node-by-node evaluation would give it (up to the order of
-//! floating-point sums), so the rest of the graph does not know about the fusion.
+//! cache, add their share Σ_{i ∈ block} (row i of A)ᴴ wᵢ to Aᴴw. Every node of the region that
+//! the rest of the graph reads (the sums, q, and any chain node with a reader outside) gets its
+//! full value, as node-by-node evaluation would give it up to the order of floating-point sums;
+//! the chain nodes only the region reads live in a scratch buffer of one block and get no value.
 //!
 //! The rows are read from the stored copy Aᴴ that [`super::Graph::matmul`] keeps for the
-//! adjoint product (its column i is conj(row i of A), contiguous), with the kernels of
-//! [`super::row_kernel`]. Regions are planned only when those kernels run (AVX-512F); elsewhere
-//! the two products stay faer's.
+//! adjoint product (its column i is conj(row i of A), contiguous), or, for a matrix too large
+//! for that copy, from A's own columns (a block of rows is one piece of each column), with the
+//! kernels of [`super::row_kernel`]. Regions are planned only when those kernels run
+//! (AVX-512F); elsewhere the two products stay faer's.
 
 use super::eval::{elementwise_into, is_elementwise, EvalError, Values};
 use super::graph::{Graph, NodeId, Op, Trans};
-use super::row_kernel::{accumulate_rows, available, dot_rows, Accumulator, Packed};
+use super::row_kernel::{accumulate, available, conj_dots, Accumulator, Columns, Packed};
 use crate::model::Tensor;
 use num_complex::Complex64 as C64;
 use std::ops::Range;
@@ -30,6 +32,25 @@ use std::sync::Arc;
 /// arithmetic.
 const BLOCK_BYTES: usize = 128 << 10;
 
+/// Bytes of A per block of rows read from A's own columns: larger, since each column
+/// contributes one piece of the block's rows (and one horizontal sum per piece), and pieces
+/// of a few rows would be mostly sums; at least [`MIN_PIECE_ROWS`] rows.
+const COLUMN_BLOCK_BYTES: usize = 512 << 10;
+
+/// The fewest rows per block read from A's own columns.
+const MIN_PIECE_ROWS: usize = 32;
+
+/// Where the rows of A are read from.
+#[derive(Clone, Copy, Debug)]
+enum Layout {
+    /// The constant Aᴴ (n × m) stored by `Graph::matmul` for the adjoint product: row i of A
+    /// is conj(column i), contiguous.
+    Adjoint(NodeId),
+    /// A itself (m × n, column-major; too large for a stored copy): a block of rows is one
+    /// piece of each column.
+    Columns(NodeId),
+}
+
 /// A product p = Az with a constant A (m × n), the entrywise nodes computed from it row by
 /// row, and the adjoint product q = Aᴴw of one of them, evaluated together ([module
 /// docs](self)).
@@ -38,8 +59,7 @@ pub(crate) struct RowRegion {
     /// p = A z.
     pub(crate) p: NodeId,
     z: NodeId,
-    /// The constant Aᴴ (n × m), stored by `Graph::matmul`.
-    adjoint: NodeId,
+    layout: Layout,
     /// q = Aᴴ w.
     q: NodeId,
     w: NodeId,
@@ -98,15 +118,21 @@ pub(crate) fn plan(g: &Graph, outputs: &[NodeId]) -> Vec<RowRegion> {
     regions
 }
 
-/// The region whose adjoint product is node `q`, if `q` is Aᴴw for the stored copy of a
-/// constant A with a needed product p = Az whose entrywise chain reaches w.
+/// The region whose adjoint product is node `q`, if `q` is Aᴴw for a constant A (through its
+/// stored copy Aᴴ, or A itself when it has none) with a needed product p = Az whose entrywise
+/// chain reaches w.
 fn region_at(g: &Graph, needed: &[bool], q: NodeId) -> Option<RowRegion> {
     let node = g.node(q);
-    let (&[adjoint, w], Op::MatMul(Trans::N, Trans::N)) = (&node.args[..], &node.op) else {
+    let (&[f, w], Op::MatMul(tf, Trans::N)) = (&node.args[..], &node.op) else {
         return None;
     };
-    let (a, Trans::H) = g.materialized_source(adjoint)? else {
-        return None;
+    let (a, layout) = match tf {
+        Trans::N => match g.materialized_source(f)? {
+            (a, Trans::H) => (a, Layout::Adjoint(f)),
+            _ => return None,
+        },
+        Trans::H if matches!(g.node(f).op, Op::Const(_)) => (f, Layout::Columns(f)),
+        _ => return None,
     };
     let (m, n) = (g.shape(a).rows(), g.shape(a).cols());
     if g.shape(q).cols() != 1 || g.shape(q).numel() != n || g.shape(w).numel() != m {
@@ -124,7 +150,7 @@ fn region_at(g: &Graph, needed: &[bool], q: NodeId) -> Option<RowRegion> {
         (w == p || chain.contains(&w)).then_some(RowRegion {
             p,
             z,
-            adjoint,
+            layout,
             q,
             w,
             chain,
@@ -176,23 +202,35 @@ pub(crate) fn run(g: &Graph, r: &RowRegion, values: &mut Values) -> Result<(), E
     // Buffer slots: 0 is p, 1 + k is chain[k].
     let slot = |id: NodeId| r.nodes().position(|k| k == id);
     // Arguments from outside the region first (they come before p, or are constants).
+    let matrix = match r.layout {
+        Layout::Adjoint(c) | Layout::Columns(c) => c,
+    };
     let outside: Vec<NodeId> = r
         .chain
         .iter()
         .flat_map(|&k| g.node(k).args.iter().copied())
-        .chain([r.z, r.adjoint])
+        .chain([r.z, matrix])
         .filter(|&a| slot(a).is_none())
         .collect();
     for &a in &outside {
         values.ensure(g, a)?;
     }
     let z = values.arc(r.z)?.clone();
-    let c = values.arc(r.adjoint)?.clone();
+    let c = values.arc(matrix)?.clone();
     let n = z.data().len();
     let m = g.shape(r.p).numel();
-    let block = (BLOCK_BYTES / (16 * n.max(1))).max(8) / 8 * 8;
+    let block = match r.layout {
+        Layout::Adjoint(_) => BLOCK_BYTES / (16 * n.max(1)),
+        Layout::Columns(_) => (COLUMN_BLOCK_BYTES / (16 * n.max(1))).max(MIN_PIECE_ROWS),
+    }
+    .max(8)
+        / 8
+        * 8;
     let packed = Packed::new(z.data());
+    // Aᴴw: from the stored Aᴴ in two real accumulators; from A's columns, one conjugate dot
+    // per column and block, added up in place.
     let mut acc = Accumulator::new(n);
+    let mut q = vec![C64::new(0.0, 0.0); n];
 
     // A kept node's buffer has all its entries (a sum's running total is entry 0); a scratch
     // buffer holds one block of rows.
@@ -232,11 +270,22 @@ pub(crate) fn run(g: &Graph, r: &RowRegion, values: &mut Values) -> Result<(), E
         }
     };
 
-    let cdata = c.data();
     let mut start = 0;
     while start < m {
         let rows = start..(start + block).min(m);
-        dot_rows(cdata, rows.clone(), &packed, &mut bufs[0][part(0, &rows)]);
+        let cols = match r.layout {
+            Layout::Adjoint(_) => Columns::of(c.data(), n, 0..n, rows.clone()),
+            Layout::Columns(_) => Columns::of(c.data(), m, rows.clone(), 0..n),
+        };
+        let p = &mut bufs[0][part(0, &rows)];
+        match r.layout {
+            Layout::Adjoint(_) => conj_dots(&cols, &packed, p, false),
+            Layout::Columns(_) => {
+                let mut rows_of_p = Accumulator::new(rows.len());
+                accumulate(&cols, z.data(), &mut rows_of_p);
+                p.copy_from_slice(&rows_of_p.finish());
+            }
+        }
         for (k, &id) in r.chain.iter().enumerate() {
             let node = g.node(id);
             let mut out = std::mem::take(&mut bufs[k + 1]);
@@ -257,8 +306,14 @@ pub(crate) fn run(g: &Graph, r: &RowRegion, values: &mut Values) -> Result<(), E
             bufs[k + 1] = out;
         }
         let w = &bufs[w_slot][part(w_slot, &rows)];
-        accumulate_rows(cdata, rows.clone(), w, &mut acc);
+        match r.layout {
+            Layout::Adjoint(_) => accumulate(&cols, w, &mut acc),
+            Layout::Columns(_) => conj_dots(&cols, &Packed::new(w), &mut q, true),
+        }
         start = rows.end;
+    }
+    if let Layout::Adjoint(_) = r.layout {
+        q = acc.finish();
     }
 
     for ((id, data), &kept) in r.nodes().zip(bufs).zip(&r.stored) {
@@ -268,6 +323,6 @@ pub(crate) fn run(g: &Graph, r: &RowRegion, values: &mut Values) -> Result<(), E
             values.set_absent(id);
         }
     }
-    values.set(r.q, Tensor::from_parts(g.shape(r.q), acc.finish()));
+    values.set(r.q, Tensor::from_parts(g.shape(r.q), q));
     Ok(())
 }

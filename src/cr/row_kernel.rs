@@ -1,20 +1,22 @@
-//! SIMD kernels for the fused row pass of [`super::row_fusion`]: the rows of a product Az and
-//! the accumulation of Aᴴw, both read from one stored copy C = Aᴴ (n × m, column-major, so
-//! column i of C holds conj(row i of A) contiguously).
+//! SIMD kernels for the fused row pass of [`super::row_fusion`], on equal pieces of consecutive
+//! columns of a column-major matrix ([`Columns`]): conjugate dots of each piece with a vector,
+//! and the sum of the pieces weighted by a vector. Read from the stored copy Aᴴ (its column i
+//! is conj(row i of A)), the first gives rows of Az and the second adds to Aᴴw; read from a block
+//! of rows of A itself, the roles swap.
 //!
 //! Complex arithmetic on interleaved (re, im) pairs without shuffles, 8 doubles per register:
-//! - the row dot pᵢ = Σⱼ Aᵢⱼ zⱼ = Σⱼ conj(cⱼ) zⱼ (c = column i of C) is
-//!   Re pᵢ = Σ (c_re z_re + c_im z_im) = Σ c ∘ [z_re, z_im] and
-//!   Im pᵢ = Σ (c_re z_im − c_im z_re) = Σ c ∘ [z_im, −z_re],
-//!   two fused multiply–adds per register of c against the two packings of z made once
-//!   ([`Packed`]), and one horizontal sum per row;
-//! - the accumulation q = C w = Σᵢ cᵢ wᵢ keeps the two real products
-//!   Q₁ = Σᵢ cᵢ Re wᵢ and Q₂ = Σᵢ cᵢ Im wᵢ (again two multiply–adds per register, with wᵢ's
-//!   parts broadcast) and combines them once at the end ([`Accumulator::finish`]):
-//!   Re qⱼ = Q₁[re] − Q₂[im], Im qⱼ = Q₁[im] + Q₂[re].
+//! - the conjugate dot Σₖ conj(cₖ) xₖ of a piece c is
+//!   Re = Σ (c_re x_re + c_im x_im) = Σ c ∘ [x_re, x_im] and
+//!   Im = Σ (c_re x_im − c_im x_re) = Σ c ∘ [x_im, −x_re],
+//!   two fused multiply–adds per register of c against the two packings of x made once
+//!   ([`Packed`]), and one horizontal sum per piece;
+//! - the weighted sum q = Σⱼ cⱼ wⱼ keeps the two real sums Q₁ = Σⱼ cⱼ Re wⱼ and
+//!   Q₂ = Σⱼ cⱼ Im wⱼ (again two multiply–adds per register, with wⱼ's parts broadcast) and
+//!   combines them once at the end ([`Accumulator::finish`]):
+//!   Re q = Q₁[re] − Q₂[im], Im q = Q₁[im] + Q₂[re].
 //!
-//! Rows go in groups of 8, so one load of z serves 8 rows and one load–store of Q serves 8
-//! rows. The AVX-512 kernels run when the processor has AVX-512F (checked at run time);
+//! Pieces go in groups of 8, so one load of x serves 8 pieces and one load–store of Q serves 8
+//! pieces. The AVX-512 kernels run when the processor has AVX-512F (checked at run time);
 //! elsewhere [`available`] is false and the engine keeps faer's two separate products
 //! (the portable loops below exist for correctness on every machine and for tests, and are
 //! slower than faer).
@@ -100,224 +102,256 @@ fn padded(n: usize) -> usize {
     (2 * n).div_ceil(LANES) * LANES
 }
 
-/// The columns `rows` of C (n × m, column-major) as interleaved doubles.
-fn columns<'a>(c: &'a [C64], n: usize, rows: &Range<usize>) -> &'a [f64] {
-    let s = &c[rows.start * n..rows.end * n];
-    // SAFETY: Complex<f64> is #[repr(C)] { re, im }, so a slice of k complex numbers is a slice
-    // of 2k doubles with the same address and alignment of f64.
-    unsafe { std::slice::from_raw_parts(s.as_ptr().cast::<f64>(), 2 * s.len()) }
+/// Equal-length pieces of consecutive columns of a column-major matrix: `count` columns of
+/// `len` complex entries each, their starts `stride` entries apart. Rows of A are such columns
+/// of the stored Aᴴ (`len` = n, `stride` = n); a block of rows of A itself is one piece of each
+/// of its columns (`len` = the block's rows, `stride` = m).
+pub(crate) struct Columns<'a> {
+    /// From the first entry of the first piece to the last entry of the last, as doubles.
+    data: &'a [f64],
+    len: usize,
+    stride: usize,
+    count: usize,
 }
 
-/// pᵢ = Σⱼ conj(C[j, i]) zⱼ for i in `rows` (that is (A z)ᵢ for C = Aᴴ), into `p`.
-///
-/// Panics unless C holds at least `rows.end` columns of length z's n and `p` has one entry
-/// per row (internal invariants of the caller).
-pub(crate) fn dot_rows(c: &[C64], rows: Range<usize>, z: &Packed, p: &mut [C64]) {
-    let n = z.n;
-    assert!(c.len() >= rows.end * n && p.len() == rows.len());
-    let cols = columns(c, n, &rows);
-    #[cfg(target_arch = "x86_64")]
-    if available() {
-        // SAFETY: AVX-512F is present; `cols` holds p.len() columns of 2n doubles and the
-        // packings hold padded(n) ≥ 2n doubles (the kernel masks the columns' tails).
-        unsafe { avx512::dot_rows(cols, n, z, p) };
-        return;
-    }
-    dot_rows_portable(cols, z, p);
-}
-
-/// [`dot_rows`] in plain loops, on the columns as doubles.
-fn dot_rows_portable(cols: &[f64], z: &Packed, p: &mut [C64]) {
-    let n = z.n;
-    for (i, out) in p.iter_mut().enumerate() {
-        let col = &cols[2 * n * i..2 * n * (i + 1)];
-        let (mut re, mut im) = (0.0, 0.0);
-        for ((x, d), s) in col.iter().zip(&z.direct).zip(&z.swapped) {
-            re += x * d;
-            im += x * s;
+impl<'a> Columns<'a> {
+    /// The entries `rows` of the columns `cols` of a column-major matrix with `ld` rows
+    /// stored in `m`.
+    ///
+    /// Panics if the rows or columns lie outside `m` (internal invariants of the caller).
+    pub(crate) fn of(m: &'a [C64], ld: usize, rows: Range<usize>, cols: Range<usize>) -> Self {
+        assert!(rows.start <= rows.end && rows.end <= ld);
+        let start = cols.start * ld + rows.start;
+        let end = match cols.end.checked_sub(1) {
+            Some(last) if cols.start < cols.end => last * ld + rows.end,
+            _ => start,
+        };
+        let s = &m[start..end.max(start)];
+        // SAFETY: Complex<f64> is #[repr(C)] { re, im }, so a slice of k complex numbers is a
+        // slice of 2k doubles with the same address and the alignment of f64.
+        let data = unsafe { std::slice::from_raw_parts(s.as_ptr().cast::<f64>(), 2 * s.len()) };
+        Columns {
+            data,
+            len: rows.len(),
+            stride: ld,
+            count: cols.len(),
         }
-        *out = C64::new(re, im);
+    }
+    /// Piece j as doubles.
+    fn piece(&self, j: usize) -> &[f64] {
+        &self.data[2 * self.stride * j..2 * (self.stride * j + self.len)]
     }
 }
 
-/// acc += Σ_{i ∈ rows} C[:, i] wᵢ (that is Aᴴ w restricted to `rows`).
+/// out_j (=, or += with `add`) Σₖ conj(c_jk) xₖ for every piece c_j: the rows of Az from the
+/// stored Aᴴ, or the entries of Aᴴw from a block of rows of A.
 ///
-/// Panics unless C holds at least `rows.end` columns of length acc's n and `w` has one entry
-/// per row (internal invariants of the caller).
-pub(crate) fn accumulate_rows(c: &[C64], rows: Range<usize>, w: &[C64], acc: &mut Accumulator) {
-    let n = acc.n;
-    assert!(c.len() >= rows.end * n && w.len() == rows.len());
-    let cols = columns(c, n, &rows);
+/// Panics unless x has one entry per row of a piece and `out` one entry per piece.
+pub(crate) fn conj_dots(cols: &Columns<'_>, x: &Packed, out: &mut [C64], add: bool) {
+    assert!(x.n == cols.len && out.len() == cols.count);
     #[cfg(target_arch = "x86_64")]
     if available() {
-        // SAFETY: AVX-512F is present; `cols` holds w.len() columns of 2n doubles and the
-        // accumulators hold padded(n) ≥ 2n doubles (the kernel masks the columns' tails).
-        unsafe { avx512::accumulate_rows(cols, n, w, acc) };
+        // SAFETY: AVX-512F is present; `cols` holds its pieces (checked when it was made) and
+        // the packings hold padded(len) doubles (the kernel masks the pieces' tails).
+        unsafe { avx512::conj_dots(cols, x, out, add) };
         return;
     }
-    accumulate_rows_portable(cols, w, acc);
+    conj_dots_portable(cols, x, out, add);
 }
 
-/// [`accumulate_rows`] in plain loops, on the columns as doubles.
-fn accumulate_rows_portable(cols: &[f64], w: &[C64], acc: &mut Accumulator) {
-    let n = acc.n;
-    for (i, wi) in w.iter().enumerate() {
-        let col = &cols[2 * n * i..2 * n * (i + 1)];
-        for ((x, a), b) in col.iter().zip(&mut acc.re).zip(&mut acc.im) {
-            *a += x * wi.re;
-            *b += x * wi.im;
+/// [`conj_dots`] in plain loops.
+fn conj_dots_portable(cols: &Columns<'_>, x: &Packed, out: &mut [C64], add: bool) {
+    for (j, o) in out.iter_mut().enumerate() {
+        let (mut re, mut im) = (0.0, 0.0);
+        for ((c, d), s) in cols.piece(j).iter().zip(&x.direct).zip(&x.swapped) {
+            re += c * d;
+            im += c * s;
+        }
+        let v = C64::new(re, im);
+        *o = if add { *o + v } else { v };
+    }
+}
+
+/// acc += Σ_j c_j w_j over the pieces: Aᴴw from the stored Aᴴ's columns, or the rows of Az
+/// from a block of rows of A.
+///
+/// Panics unless acc has one entry per row of a piece and `w` one entry per piece.
+pub(crate) fn accumulate(cols: &Columns<'_>, w: &[C64], acc: &mut Accumulator) {
+    assert!(acc.n == cols.len && w.len() == cols.count);
+    #[cfg(target_arch = "x86_64")]
+    if available() {
+        // SAFETY: AVX-512F is present; `cols` holds its pieces and the accumulators hold
+        // padded(len) doubles (the kernel masks the pieces' tails).
+        unsafe { avx512::accumulate(cols, w, acc) };
+        return;
+    }
+    accumulate_portable(cols, w, acc);
+}
+
+/// [`accumulate`] in plain loops.
+fn accumulate_portable(cols: &Columns<'_>, w: &[C64], acc: &mut Accumulator) {
+    for (j, wj) in w.iter().enumerate() {
+        for ((c, a), b) in cols.piece(j).iter().zip(&mut acc.re).zip(&mut acc.im) {
+            *a += c * wj.re;
+            *b += c * wj.im;
         }
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 mod avx512 {
-    use super::{Accumulator, Packed, LANES};
+    use super::{Accumulator, Columns, Packed, LANES};
     use num_complex::Complex64 as C64;
     use std::arch::x86_64::*;
 
-    /// Rows per group: 16 accumulators of the dot plus z's two packings and one column
+    /// Pieces per group: 16 accumulators of the dot plus x's two packings and one piece
     /// register fit the 32 vector registers.
     const GROUP: usize = 8;
 
-    /// Mask of the last, partial register of a column of `len` doubles (0 if there is none).
+    /// Mask of the last, partial register of a piece of `len` doubles (0 if there is none).
     fn tail_mask(len: usize) -> __mmask8 {
         ((1u16 << (len % LANES)) - 1) as __mmask8
     }
 
-    /// Register `k` of a column at `col`, the lanes outside `mask` zero (no access to them).
+    /// Register `k` of a piece at `col`, the lanes outside `mask` zero (no access to them).
     ///
-    /// Safety: AVX-512F; the lanes in `mask` of register k lie inside the column.
+    /// Safety: AVX-512F; the lanes in `mask` of register k lie inside the piece.
     #[inline(always)]
     unsafe fn load(col: *const f64, k: usize, mask: __mmask8) -> __m512d {
         _mm512_maskz_loadu_pd(mask, col.add(k * LANES))
     }
 
-    /// One register k of the dot of GROUP columns at `base` (stride `len`) against z.
+    /// One register k of the conjugate dots of GROUP pieces at `base` (`stride` doubles
+    /// apart) against x.
     ///
-    /// Safety: AVX-512F; the lanes in `mask` of register k lie inside each column, and
+    /// Safety: AVX-512F; the lanes in `mask` of register k lie inside each piece, and
     /// register k of both packings is inside them.
     #[inline(always)]
     unsafe fn dot_step(
         base: *const f64,
-        len: usize,
+        stride: usize,
         k: usize,
         mask: __mmask8,
-        z: (*const f64, *const f64),
+        x: (*const f64, *const f64),
         acc: &mut [__m512d; 2 * GROUP],
     ) {
-        let d = _mm512_loadu_pd(z.0.add(k * LANES));
-        let s = _mm512_loadu_pd(z.1.add(k * LANES));
+        let d = _mm512_loadu_pd(x.0.add(k * LANES));
+        let s = _mm512_loadu_pd(x.1.add(k * LANES));
         for r in 0..GROUP {
-            let x = load(base.add(len * r), k, mask);
-            acc[2 * r] = _mm512_fmadd_pd(x, d, acc[2 * r]);
-            acc[2 * r + 1] = _mm512_fmadd_pd(x, s, acc[2 * r + 1]);
+            let c = load(base.add(stride * r), k, mask);
+            acc[2 * r] = _mm512_fmadd_pd(c, d, acc[2 * r]);
+            acc[2 * r + 1] = _mm512_fmadd_pd(c, s, acc[2 * r + 1]);
         }
     }
 
-    /// Safety: AVX-512F; `cols` holds p.len() columns of 2n doubles; the packings hold
-    /// 2n.div_ceil(LANES)·LANES doubles.
+    /// Safety: AVX-512F; `cols` holds out.len() pieces; the packings hold
+    /// (2·len).div_ceil(LANES)·LANES doubles.
     #[target_feature(enable = "avx512f")]
-    pub(super) unsafe fn dot_rows(cols: &[f64], n: usize, z: &Packed, p: &mut [C64]) {
-        let len = 2 * n;
+    pub(super) unsafe fn conj_dots(cols: &Columns<'_>, x: &Packed, out: &mut [C64], add: bool) {
+        let (len, stride) = (2 * cols.len, 2 * cols.stride);
         let (full, mask) = (len / LANES, tail_mask(len));
-        let zp = (z.direct.as_ptr(), z.swapped.as_ptr());
-        let rows = p.len();
-        let mut i = 0;
-        while i + GROUP <= rows {
-            let base = cols.as_ptr().add(len * i);
+        let xp = (x.direct.as_ptr(), x.swapped.as_ptr());
+        let put = |o: &mut C64, v: C64| *o = if add { *o + v } else { v };
+        let count = out.len();
+        let mut j = 0;
+        while j + GROUP <= count {
+            let base = cols.data.as_ptr().add(stride * j);
             let mut acc = [_mm512_setzero_pd(); 2 * GROUP];
             for k in 0..full {
-                dot_step(base, len, k, 0xff, zp, &mut acc);
+                dot_step(base, stride, k, 0xff, xp, &mut acc);
             }
             if mask != 0 {
-                dot_step(base, len, full, mask, zp, &mut acc);
+                dot_step(base, stride, full, mask, xp, &mut acc);
             }
             for r in 0..GROUP {
-                p[i + r] = C64::new(
+                let v = C64::new(
                     _mm512_reduce_add_pd(acc[2 * r]),
                     _mm512_reduce_add_pd(acc[2 * r + 1]),
                 );
+                put(&mut out[j + r], v);
             }
-            i += GROUP;
+            j += GROUP;
         }
-        while i < rows {
-            let col = cols.as_ptr().add(len * i);
+        while j < count {
+            let col = cols.data.as_ptr().add(stride * j);
             let (mut re, mut im) = (_mm512_setzero_pd(), _mm512_setzero_pd());
             for k in 0..len.div_ceil(LANES) {
-                let x = load(col, k, if k < full { 0xff } else { mask });
-                re = _mm512_fmadd_pd(x, _mm512_loadu_pd(zp.0.add(k * LANES)), re);
-                im = _mm512_fmadd_pd(x, _mm512_loadu_pd(zp.1.add(k * LANES)), im);
+                let c = load(col, k, if k < full { 0xff } else { mask });
+                re = _mm512_fmadd_pd(c, _mm512_loadu_pd(xp.0.add(k * LANES)), re);
+                im = _mm512_fmadd_pd(c, _mm512_loadu_pd(xp.1.add(k * LANES)), im);
             }
-            p[i] = C64::new(_mm512_reduce_add_pd(re), _mm512_reduce_add_pd(im));
-            i += 1;
+            put(
+                &mut out[j],
+                C64::new(_mm512_reduce_add_pd(re), _mm512_reduce_add_pd(im)),
+            );
+            j += 1;
         }
     }
 
-    /// One register k of Q₁ += Σ_r c_r Re w_r, Q₂ += Σ_r c_r Im w_r over GROUP columns.
+    /// One register k of Q₁ += Σ_r c_r Re w_r, Q₂ += Σ_r c_r Im w_r over GROUP pieces.
     ///
     /// Safety: as [`dot_step`], with register k of both accumulators inside them.
     #[inline(always)]
     unsafe fn accumulate_step(
         base: *const f64,
-        len: usize,
+        stride: usize,
         k: usize,
         mask: __mmask8,
         w: (&[__m512d; GROUP], &[__m512d; GROUP]),
         q: (*mut f64, *mut f64),
     ) {
-        // Two chains per accumulator (even and odd rows) halve the dependent latency.
+        // Two chains per accumulator (even and odd pieces) halve the dependent latency.
         let mut a = _mm512_loadu_pd(q.0.add(k * LANES));
         let mut b = _mm512_loadu_pd(q.1.add(k * LANES));
         let (mut a2, mut b2) = (_mm512_setzero_pd(), _mm512_setzero_pd());
         for r in (0..GROUP).step_by(2) {
-            let x = load(base.add(len * r), k, mask);
-            a = _mm512_fmadd_pd(x, w.0[r], a);
-            b = _mm512_fmadd_pd(x, w.1[r], b);
-            let y = load(base.add(len * (r + 1)), k, mask);
-            a2 = _mm512_fmadd_pd(y, w.0[r + 1], a2);
-            b2 = _mm512_fmadd_pd(y, w.1[r + 1], b2);
+            let c = load(base.add(stride * r), k, mask);
+            a = _mm512_fmadd_pd(c, w.0[r], a);
+            b = _mm512_fmadd_pd(c, w.1[r], b);
+            let e = load(base.add(stride * (r + 1)), k, mask);
+            a2 = _mm512_fmadd_pd(e, w.0[r + 1], a2);
+            b2 = _mm512_fmadd_pd(e, w.1[r + 1], b2);
         }
         _mm512_storeu_pd(q.0.add(k * LANES), _mm512_add_pd(a, a2));
         _mm512_storeu_pd(q.1.add(k * LANES), _mm512_add_pd(b, b2));
     }
 
-    /// Safety: AVX-512F; `cols` holds w.len() columns of 2n doubles; the accumulators hold
-    /// 2n.div_ceil(LANES)·LANES doubles.
+    /// Safety: AVX-512F; `cols` holds w.len() pieces; the accumulators hold
+    /// (2·len).div_ceil(LANES)·LANES doubles.
     #[target_feature(enable = "avx512f")]
-    pub(super) unsafe fn accumulate_rows(cols: &[f64], n: usize, w: &[C64], acc: &mut Accumulator) {
-        let len = 2 * n;
+    pub(super) unsafe fn accumulate(cols: &Columns<'_>, w: &[C64], acc: &mut Accumulator) {
+        let (len, stride) = (2 * cols.len, 2 * cols.stride);
         let (full, mask) = (len / LANES, tail_mask(len));
         let q = (acc.re.as_mut_ptr(), acc.im.as_mut_ptr());
-        let rows = w.len();
-        let mut i = 0;
-        while i + GROUP <= rows {
-            let base = cols.as_ptr().add(len * i);
+        let count = w.len();
+        let mut j = 0;
+        while j + GROUP <= count {
+            let base = cols.data.as_ptr().add(stride * j);
             let mut wr = [_mm512_setzero_pd(); GROUP];
             let mut wi = [_mm512_setzero_pd(); GROUP];
             for r in 0..GROUP {
-                wr[r] = _mm512_set1_pd(w[i + r].re);
-                wi[r] = _mm512_set1_pd(w[i + r].im);
+                wr[r] = _mm512_set1_pd(w[j + r].re);
+                wi[r] = _mm512_set1_pd(w[j + r].im);
             }
             for k in 0..full {
-                accumulate_step(base, len, k, 0xff, (&wr, &wi), q);
+                accumulate_step(base, stride, k, 0xff, (&wr, &wi), q);
             }
             if mask != 0 {
-                accumulate_step(base, len, full, mask, (&wr, &wi), q);
+                accumulate_step(base, stride, full, mask, (&wr, &wi), q);
             }
-            i += GROUP;
+            j += GROUP;
         }
-        while i < rows {
-            let col = cols.as_ptr().add(len * i);
-            let (wr, wi) = (_mm512_set1_pd(w[i].re), _mm512_set1_pd(w[i].im));
+        while j < count {
+            let col = cols.data.as_ptr().add(stride * j);
+            let (wr, wi) = (_mm512_set1_pd(w[j].re), _mm512_set1_pd(w[j].im));
             for k in 0..len.div_ceil(LANES) {
-                let x = load(col, k, if k < full { 0xff } else { mask });
+                let c = load(col, k, if k < full { 0xff } else { mask });
                 let a = _mm512_loadu_pd(q.0.add(k * LANES));
                 let b = _mm512_loadu_pd(q.1.add(k * LANES));
-                _mm512_storeu_pd(q.0.add(k * LANES), _mm512_fmadd_pd(x, wr, a));
-                _mm512_storeu_pd(q.1.add(k * LANES), _mm512_fmadd_pd(x, wi, b));
+                _mm512_storeu_pd(q.0.add(k * LANES), _mm512_fmadd_pd(c, wr, a));
+                _mm512_storeu_pd(q.1.add(k * LANES), _mm512_fmadd_pd(c, wi, b));
             }
-            i += 1;
+            j += 1;
         }
     }
 }
@@ -338,42 +372,62 @@ mod tests {
         (0..len).map(|_| C64::new(next(), next())).collect()
     }
 
-    /// Both kernels against the definitions pᵢ = Σⱼ conj(C[j, i]) zⱼ and q = Σᵢ C[:, i] wᵢ,
-    /// summed entry by entry, for n with and without a partial register and for row counts
-    /// with and without a partial group of 8; and the AVX-512 kernels (when they run) against
-    /// the portable loops.
+    /// Both kernels against their definitions, summed entry by entry, on pieces with and
+    /// without a partial register and counts with and without a partial group of 8, in both
+    /// uses (whole columns of a stored Aᴴ, and row blocks of A's columns with a stride); and
+    /// the AVX-512 kernels (when they run) against the portable loops.
     #[test]
     fn kernels_match_their_definitions_on_every_tail() {
-        for (n, m) in [(1, 1), (3, 5), (4, 8), (5, 17), (8, 16), (13, 29), (64, 9)] {
-            let c = entries(n * m, (n * 31 + m) as u64);
-            let z = entries(n, 7);
-            let w = entries(m, 8);
-            let packed = Packed::new(&z);
-            // Two calls on split row ranges, as the fused pass makes them.
-            let split = m / 2;
-            let mut p = vec![C64::new(0.0, 0.0); m];
-            dot_rows(&c, 0..split, &packed, &mut p[..split]);
-            dot_rows(&c, split..m, &packed, &mut p[split..]);
-            let mut acc = Accumulator::new(n);
-            accumulate_rows(&c, 0..split, &w[..split], &mut acc);
-            accumulate_rows(&c, split..m, &w[split..], &mut acc);
+        let (m, n) = (29, 13);
+        let a = entries(m * n, 5);
+        for (rows, cols) in [
+            (0..m, 0..n),
+            (3..20, 0..n),
+            (0..4, 2..11),
+            (7..8, 1..13),
+            (9..9, 0..3),
+        ] {
+            let v = Columns::of(&a, m, rows.clone(), cols.clone());
+            let at = |i: usize, j: usize| a[i + j * m];
+            let x = entries(rows.len(), 7);
+            let w = entries(cols.len(), 8);
+            let packed = Packed::new(&x);
+            let mut out = entries(cols.len(), 9);
+            let before = out.clone();
+            conj_dots(&v, &packed, &mut out, true);
+            let mut acc = Accumulator::new(rows.len());
+            accumulate(&v, &w, &mut acc);
             let q = acc.finish();
-            for i in 0..m {
-                let want: C64 = (0..n).map(|j| c[i * n + j].conj() * z[j]).sum();
-                assert!((p[i] - want).norm() < 1e-12, "n={n} m={m} p[{i}]");
+            for (jj, j) in cols.clone().enumerate() {
+                let want: C64 = rows
+                    .clone()
+                    .zip(&x)
+                    .map(|(i, xi)| at(i, j).conj() * xi)
+                    .sum();
+                assert!(
+                    (out[jj] - before[jj] - want).norm() < 1e-12,
+                    "{rows:?} {cols:?} {jj}"
+                );
             }
-            for j in 0..n {
-                let want: C64 = (0..m).map(|i| c[i * n + j] * w[i]).sum();
-                assert!((q[j] - want).norm() < 1e-12, "n={n} m={m} q[{j}]");
+            for (ii, i) in rows.clone().enumerate() {
+                let want: C64 = cols.clone().zip(&w).map(|(j, wj)| at(i, j) * wj).sum();
+                assert!((q[ii] - want).norm() < 1e-12, "{rows:?} {cols:?} {ii}");
             }
-            let cols = columns(&c, n, &(0..m));
-            let mut p2 = vec![C64::new(0.0, 0.0); m];
-            dot_rows_portable(cols, &packed, &mut p2);
-            let mut acc2 = Accumulator::new(n);
-            accumulate_rows_portable(cols, &w, &mut acc2);
-            let q2 = acc2.finish();
-            assert!(p.iter().zip(&p2).all(|(a, b)| (a - b).norm() < 1e-12));
-            assert!(q.iter().zip(&q2).all(|(a, b)| (a - b).norm() < 1e-12));
+            let mut plain = before.clone();
+            conj_dots_portable(&v, &packed, &mut plain, true);
+            let mut acc2 = Accumulator::new(rows.len());
+            accumulate_portable(&v, &w, &mut acc2);
+            assert!(out.iter().zip(&plain).all(|(p, r)| (p - r).norm() < 1e-12));
+            assert!(q
+                .iter()
+                .zip(&acc2.finish())
+                .all(|(p, r)| (p - r).norm() < 1e-12));
+            let mut fresh = before.clone();
+            conj_dots(&v, &packed, &mut fresh, false);
+            assert!(fresh
+                .iter()
+                .zip(out.iter().zip(&before))
+                .all(|(f, (o, b))| (f - (o - b)).norm() < 1e-12));
         }
     }
 }

@@ -105,12 +105,23 @@ impl Values {
             stack.extend(g.node(n).args.iter().copied());
         }
         todo.sort_unstable();
-        for n in todo {
+        self.evaluate_in_order(g, &todo)
+    }
+    /// Evaluates the nodes of `order` (ascending, every argument of each either in `order` or
+    /// already evaluated), skipping those already evaluated; a region's product evaluates the
+    /// whole region.
+    pub(crate) fn evaluate_in_order(
+        &mut self,
+        g: &Graph,
+        order: &[NodeId],
+    ) -> Result<(), EvalError> {
+        for &n in order {
             if self.done(n) {
                 continue;
             }
-            if let Some(r) = self.regions.clone().iter().find(|r| r.p == n) {
-                row_fusion::run(g, r, self)?;
+            if let Some(k) = self.regions.iter().position(|r| r.p == n) {
+                let regions = self.regions.clone();
+                row_fusion::run(g, &regions[k], self)?;
                 continue;
             }
             let v = eval_node(g, n, self)?;
@@ -167,6 +178,19 @@ impl Values {
         self.eigs.insert(key, e.clone());
         Ok(e)
     }
+}
+
+/// Which nodes `outputs` need (themselves and everything they depend on).
+pub(crate) fn needed_nodes(g: &Graph, outputs: &[NodeId]) -> Vec<bool> {
+    let mut needed = vec![false; g.len()];
+    let mut stack: Vec<NodeId> = outputs.to_vec();
+    while let Some(n) = stack.pop() {
+        if n < needed.len() && !needed[n] {
+            needed[n] = true;
+            stack.extend(g.node(n).args.iter().copied());
+        }
+    }
+    needed
 }
 
 /// Evaluates node `last` of `g` (and the nodes it depends on) with variable values `vars` (one

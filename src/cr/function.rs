@@ -2,7 +2,7 @@
 //! g = 2∂f/∂z̄, widely-linear Hessian–vector products H v + K conj(v) and the dense pair (H, K).
 
 use super::adjoint::pullback;
-use super::eval::{evaluate, EvalError, Values};
+use super::eval::{evaluate, needed_nodes, EvalError, Values};
 use super::graph::{Graph, NodeId, Op};
 use super::row_fusion::{self, RowRegion};
 use super::sparse::SparseBatch;
@@ -142,6 +142,8 @@ pub struct Function {
     /// Products and adjoint products of value and gradient fused into one pass over their
     /// matrix ([`super::row_fusion`]).
     regions: Arc<[RowRegion]>,
+    /// The nodes value and gradient need, ascending: their evaluation order, found once.
+    order: Arc<[NodeId]>,
 }
 
 impl Function {
@@ -174,6 +176,8 @@ impl Function {
         let mut outputs = vec![output];
         outputs.extend(grads.iter().flatten().copied());
         let regions = Arc::from(row_fusion::plan(&graph, &outputs));
+        let needed = needed_nodes(&graph, &outputs);
+        let order = (0..graph.len()).filter(|&k| needed[k]).collect();
         Ok(Function {
             graph,
             output,
@@ -182,6 +186,7 @@ impl Function {
             dim,
             widest_active,
             regions,
+            order,
         })
     }
     /// The length N of the stacked parameter vector.
@@ -250,13 +255,9 @@ impl Function {
     }
     fn eval_all(&self, z: &[C64]) -> Result<Values, EvalError> {
         self.check_len(z)?;
-        let mut outs = vec![self.output];
-        outs.extend(self.grads.iter().flatten().copied());
         let vars = split_point(&self.vars, z);
         let mut values = Values::with_regions(&self.graph, &vars, &[], self.regions.clone());
-        for &o in &outs {
-            values.ensure(&self.graph, o)?;
-        }
+        values.evaluate_in_order(&self.graph, &self.order)?;
         Ok(values)
     }
     fn gather_grad(&self, vals: &Values) -> Vec<C64> {

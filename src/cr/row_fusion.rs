@@ -19,7 +19,7 @@
 //! kernels of [`super::row_kernel`]. Regions are planned only when those kernels run
 //! (AVX-512F); elsewhere the two products stay faer's.
 
-use super::eval::{elementwise_into, is_elementwise, EvalError, Values};
+use super::eval::{elementwise_into, is_elementwise, needed_nodes, EvalError, Values};
 use super::graph::{Graph, NodeId, Op, Trans};
 use super::row_kernel::{accumulate, available, conj_dots, Accumulator, Columns, Packed};
 use crate::model::Tensor;
@@ -83,14 +83,7 @@ pub(crate) fn plan(g: &Graph, outputs: &[NodeId]) -> Vec<RowRegion> {
     if !available() {
         return Vec::new();
     }
-    let mut needed = vec![false; g.len()];
-    let mut stack: Vec<NodeId> = outputs.to_vec();
-    while let Some(n) = stack.pop() {
-        if n < needed.len() && !needed[n] {
-            needed[n] = true;
-            stack.extend(g.node(n).args.iter().copied());
-        }
-    }
+    let needed = needed_nodes(g, outputs);
     let mut regions: Vec<RowRegion> = Vec::new();
     for q in (0..g.len()).filter(|&q| needed[q]) {
         let Some(mut r) = region_at(g, &needed, q) else {

@@ -5,8 +5,8 @@
 //! Rule (DESIGN.md §1): for w = φ(u), dw = (∂φ/∂u)·du + (∂φ/∂ū)·conj(du).
 
 use super::eval::{
-    embed_adj_value, embed_value, fft_value, herm_value, pow_fn, transpose_value, unary_value,
-    EvalError, Values,
+    embed_adj_value, embed_value, fft_value, herm_value, is_elementwise, pow_fn, transpose_value,
+    unary_value, EvalError, Values,
 };
 use super::graph::{Graph, NodeId, Op, Trans, Unary};
 use super::linalg::matmul_into;
@@ -359,25 +359,18 @@ fn sparse_jvp(
         .iter()
         .find_map(|&a| t[a].as_ref().map(|b| b.k))
         .unwrap_or(0);
-    let supported = matches!(
-        node.op,
-        Op::Add
-            | Op::Sub
-            | Op::Neg
-            | Op::Scale(_)
-            | Op::EMul
-            | Op::EDiv
-            | Op::Unary(_)
-            | Op::PowConst(_)
-            | Op::Sum
-            | Op::MatMul(..)
-            | Op::Transpose { .. }
-            | Op::Diag
-            | Op::Gather(_)
-            | Op::Scatter(_)
-            | Op::Herm { .. }
-            | Op::Lincomb(_)
-    );
+    let supported = is_elementwise(&node.op)
+        || matches!(
+            node.op,
+            Op::Sum
+                | Op::MatMul(..)
+                | Op::Transpose { .. }
+                | Op::Diag
+                | Op::Gather(_)
+                | Op::Scatter(_)
+                | Op::Herm { .. }
+                | Op::Lincomb(_)
+        );
     if !supported {
         return Ok(None);
     }

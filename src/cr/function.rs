@@ -222,8 +222,8 @@ impl Function {
         Ok(scalar(&v, self.output))
     }
     /// How many products of value and gradient run fused with their adjoint products, in one
-    /// pass over the matrix (objectives Σᵢ φᵢ((Az)ᵢ) with a constant A of up to
-    /// [`super::MATERIALIZE_ENTRIES`] entries, on processors with AVX-512F; 0 elsewhere).
+    /// pass over the matrix (objectives Σᵢ φᵢ((Az)ᵢ) with a constant A, on processors with
+    /// AVX-512F; 0 elsewhere).
     ///
     /// ```
     /// use wirtinger::cr::{Function, Graph, Op, Trans, Unary};

@@ -148,8 +148,8 @@ pub fn write_json_atomic(path: &Path, value: &Value) -> std::io::Result<()> {
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same directory, flushed to disk
 /// (`fsync`) and renamed over the target, so that readers see the old file or the whole new one,
-/// never a part. On failure the temporary file is removed; while it exists, a second Ctrl-C
-/// removes it too (see [`crate::solve::interrupt`]).
+/// never a part. On failure the temporary file is removed; a second Ctrl-C while it exists
+/// waits for the write to end (see [`crate::solve::interrupt::while_writing`]).
 ///
 /// ```
 /// let path = std::env::temp_dir().join("wirtinger-doc-atomic.txt");
@@ -172,19 +172,19 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
             )
         })?;
     let tmp = dir.join(format!(".{base}.{}.tmp", std::process::id()));
-    crate::solve::interrupt::set_pending_file(Some(tmp.clone()));
     let write = || -> std::io::Result<()> {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)
     };
-    let r = write();
-    crate::solve::interrupt::set_pending_file(None);
-    if r.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    r
+    crate::solve::interrupt::while_writing(|| {
+        let r = write();
+        if r.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        r
+    })
 }
 
 /// Writes the result file of `report` to `path` atomically.

@@ -41,9 +41,9 @@ pub struct CVec(pub Vec<C64>);
 /// argmin's solvers make a new vector for every operation (its two-loop recursion alone makes
 /// about 40 per L-BFGS iteration) and drop it soon after. Vectors above 1 KiB (n > 64) miss
 /// glibc's per-thread cache, and each allocation and release then goes through the shared
-/// bins. Phase retrieval with n = 128 allocated 18 MB in 9,000 vectors per L-BFGS solve; with
-/// the pool the solve allocates 4.4 MB (`cargo bench --bench solvers`, see
-/// docs/benchmarks.md).
+/// bins. An L-BFGS solve of phase retrieval with n = 128 made 17,000 allocations of 21.8 MB in
+/// all; with the pool it makes 9,500 of 6.5 MB (counted by a counting global allocator), and
+/// runs 4.87 → 4.67 ms.
 const POOL_BUFFERS: usize = 32;
 
 thread_local! {

@@ -1,15 +1,17 @@
 //! Ctrl-C (SIGINT): the first press asks the running solve to stop at the next iteration
 //! boundary (status `interrupted`, the best point so far, exit code 3 on the command line); a
-//! second press exits at once with code 130, removing a result file that is being written, so
-//! that no partial file is left behind.
+//! second press exits at once with code 130. A result file that is being written at that moment
+//! is finished first (writing it takes milliseconds), so that no partial or temporary file is
+//! left behind.
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Mutex;
 
 static REQUESTED: AtomicBool = AtomicBool::new(false);
 static PRESSES: AtomicU32 = AtomicU32::new(0);
-static PENDING: Mutex<Option<PathBuf>> = Mutex::new(None);
+/// Held from creating a result file's temporary copy to renaming it into place
+/// ([`while_writing`]), and by a second press before it exits.
+static WRITING: Mutex<()> = Mutex::new(());
 
 /// Exit code after a second Ctrl-C (128 + SIGINT, the shell convention).
 pub const EXIT_SECOND_INTERRUPT: i32 = 130;
@@ -30,11 +32,9 @@ pub fn install() -> Result<(), String> {
         let n = PRESSES.fetch_add(1, Ordering::SeqCst) + 1;
         REQUESTED.store(true, Ordering::SeqCst);
         if n >= 2 {
-            if let Ok(mut p) = PENDING.lock() {
-                if let Some(path) = p.take() {
-                    let _ = std::fs::remove_file(path);
-                }
-            }
+            // Removing a temporary file that is being created races with its creation (the
+            // file can appear after the removal); waiting for the write to end does not.
+            let _finished = WRITING.lock();
             eprintln!("\ninterrupted twice: exiting now");
             std::process::exit(EXIT_SECOND_INTERRUPT);
         }
@@ -54,9 +54,15 @@ pub fn clear() {
     PRESSES.store(0, Ordering::SeqCst);
 }
 
-/// Registers (or, with `None`, clears) a temporary file that a second Ctrl-C must remove.
-pub fn set_pending_file(path: Option<PathBuf>) {
-    if let Ok(mut p) = PENDING.lock() {
-        *p = path;
-    }
+/// Runs `write`, which writes a file through a temporary copy, so that a second Ctrl-C during
+/// it exits only after it has returned (with the file complete, or its temporary copy removed).
+///
+/// ```
+/// let n = wirtinger::solve::interrupt::while_writing(|| 2 + 2);
+/// assert_eq!(n, 4);
+/// ```
+pub fn while_writing<R>(write: impl FnOnce() -> R) -> R {
+    // A panic inside an earlier write poisons the lock; the data it guards is `()`.
+    let _writing = WRITING.lock().unwrap_or_else(|e| e.into_inner());
+    write()
 }

@@ -175,8 +175,8 @@ impl Function {
             .unwrap_or(1);
         let mut outputs = vec![output];
         outputs.extend(grads.iter().flatten().copied());
-        let regions = Arc::from(row_fusion::plan(&graph, &outputs));
         let needed = needed_nodes(&graph, &outputs);
+        let regions = Arc::from(row_fusion::plan(&graph, &outputs, &needed));
         let order = (0..graph.len()).filter(|&k| needed[k]).collect();
         Ok(Function {
             graph,

@@ -19,7 +19,7 @@
 //! kernels of [`super::row_kernel`]. Regions are planned only when those kernels run
 //! (AVX-512F); elsewhere the two products stay faer's.
 
-use super::eval::{elementwise_into, is_elementwise, needed_nodes, EvalError, Values};
+use super::eval::{elementwise_into, is_elementwise, EvalError, Values};
 use super::graph::{Graph, NodeId, Op, Trans};
 use super::row_kernel::{accumulate, available, conj_dots, Accumulator, Columns, Packed};
 use crate::model::Tensor;
@@ -78,15 +78,17 @@ impl RowRegion {
     }
 }
 
-/// The regions among the nodes that `outputs` need (none when the row kernels do not run).
-pub(crate) fn plan(g: &Graph, outputs: &[NodeId]) -> Vec<RowRegion> {
+/// The regions among the nodes that `outputs` need (`needed`, from [`needed_nodes`]); none when
+/// the row kernels do not run.
+///
+/// [`needed_nodes`]: super::eval::needed_nodes
+pub(crate) fn plan(g: &Graph, outputs: &[NodeId], needed: &[bool]) -> Vec<RowRegion> {
     if !available() {
         return Vec::new();
     }
-    let needed = needed_nodes(g, outputs);
     let mut regions: Vec<RowRegion> = Vec::new();
     for q in (0..g.len()).filter(|&q| needed[q]) {
-        let Some(mut r) = region_at(g, &needed, q) else {
+        let Some(mut r) = region_at(g, needed, q) else {
             continue;
         };
         let inside = |n: NodeId| n == r.q || n == r.p || r.chain.contains(&n);

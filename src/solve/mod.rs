@@ -27,6 +27,7 @@
 
 pub mod budget;
 pub mod complex_vec;
+pub mod first_step;
 pub mod interrupt;
 pub mod lm;
 pub mod newton;
@@ -52,6 +53,7 @@ use argmin::solver::linesearch::{
 use argmin::solver::newton::NewtonCG;
 use argmin::solver::quasinewton::{BFGS, LBFGS};
 use argmin::solver::trustregion::{Steihaug, TrustRegion};
+use first_step::FirstStepScaled;
 use num_complex::Complex64 as C64;
 use problem::{ComplexProblem, RealProblem, Shared};
 use std::cell::RefCell;
@@ -494,14 +496,21 @@ pub fn solve_objective(
         }
         Method::Lbfgs => {
             let m = options.lbfgs_memory.max(1);
+            // The first trial step has unit length (first_step.rs).
             match options.line_search {
-                LineSearch::MoreThuente => {
-                    run.go(cp, LBFGS::new(MoreThuenteLineSearch::new(), m), x0)
+                LineSearch::MoreThuente => run.go(
+                    cp,
+                    LBFGS::new(FirstStepScaled::new(MoreThuenteLineSearch::new()), m),
+                    x0,
+                ),
+                LineSearch::HagerZhang => run.go(
+                    cp,
+                    LBFGS::new(FirstStepScaled::new(HagerZhangLineSearch::new()), m),
+                    x0,
+                ),
+                LineSearch::Backtracking => {
+                    run.go(cp, LBFGS::new(FirstStepScaled::new(backtracking()), m), x0)
                 }
-                LineSearch::HagerZhang => {
-                    run.go(cp, LBFGS::new(HagerZhangLineSearch::new(), m), x0)
-                }
-                LineSearch::Backtracking => run.go(cp, LBFGS::new(backtracking(), m), x0),
             }
         }
         Method::SteepestDescent => match options.line_search {

@@ -208,7 +208,7 @@ mod avx512 {
     /// register fit the 32 vector registers.
     const GROUP: usize = 8;
     // `conj_dots` sums its 2·GROUP registers 8 at a time, 4 rows per `sum8`.
-    const _: () = assert!(GROUP % 4 == 0 && LANES == 8);
+    const _: () = assert!(GROUP.is_multiple_of(4) && LANES == 8);
 
     /// Mask of the last, partial register of a piece of `len` doubles (0 if there is none).
     fn tail_mask(len: usize) -> __mmask8 {

@@ -82,9 +82,7 @@ impl Drop for CVec {
 
 impl Clone for CVec {
     fn clone(&self) -> CVec {
-        let mut v = buffer(self.0.len());
-        v.extend_from_slice(&self.0);
-        CVec(v)
+        CVec::from_slice(&self.0)
     }
 }
 
@@ -93,6 +91,19 @@ impl CVec {
     pub fn zeros(n: usize) -> CVec {
         let mut v = buffer(n);
         v.resize(n, C64::new(0.0, 0.0));
+        CVec(v)
+    }
+    /// A copy of `s`, in a pooled buffer.
+    ///
+    /// ```
+    /// use num_complex::Complex64 as C64;
+    /// use wirtinger::solve::complex_vec::CVec;
+    /// let v = CVec::from_slice(&[C64::new(1.0, -2.0)]);
+    /// assert_eq!(v.as_slice(), &[C64::new(1.0, -2.0)]);
+    /// ```
+    pub fn from_slice(s: &[C64]) -> CVec {
+        let mut v = buffer(s.len());
+        v.extend_from_slice(s);
         CVec(v)
     }
     /// The entries.

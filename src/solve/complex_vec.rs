@@ -120,14 +120,38 @@ impl CVec {
     }
     fn zip(&self, other: &CVec, f: impl Fn(C64, C64) -> C64) -> CVec {
         let mut v = buffer(self.0.len().min(other.0.len()));
-        v.extend(self.0.iter().zip(&other.0).map(|(a, b)| f(*a, *b)));
+        let fill = |v: &mut Vec<C64>| v.extend(self.0.iter().zip(&other.0).map(|(a, b)| f(*a, *b)));
+        wide(fill, &mut v);
         CVec(v)
     }
     fn map(&self, f: impl Fn(C64) -> C64) -> CVec {
         let mut v = buffer(self.0.len());
-        v.extend(self.0.iter().map(|a| f(*a)));
+        wide(|v: &mut Vec<C64>| v.extend(self.0.iter().map(|a| f(*a))), &mut v);
         CVec(v)
     }
+}
+
+/// Runs `fill` compiled for AVX-512 when the processor has it, so that its loop over the
+/// entries uses 512-bit registers; the crate is built for baseline x86-64 (SSE2), whose
+/// 128-bit loops take four times the instructions. argmin's L-BFGS makes about 40 such
+/// vectors per iteration.
+fn wide(fill: impl FnOnce(&mut Vec<C64>), v: &mut Vec<C64>) {
+    #[cfg(target_arch = "x86_64")]
+    if crate::cr::simd_available() {
+        // Safety: AVX-512F is present (checked at run time just above).
+        unsafe { fill_avx512(fill, v) };
+        return;
+    }
+    fill(v)
+}
+
+/// `fill(v)`, compiled with AVX-512F enabled.
+///
+/// Safety: the processor has AVX-512F.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn fill_avx512(fill: impl FnOnce(&mut Vec<C64>), v: &mut Vec<C64>) {
+    fill(v)
 }
 
 /// Re(aᴴb), in eight partial sums: one running sum makes every term wait for the previous
@@ -146,6 +170,11 @@ impl CVec {
 /// assert_eq!(re_dot(&a[..3], &b[..3]), (0..3).map(|k| (a[k].conj() * b[k]).re).sum::<f64>());
 /// ```
 pub fn re_dot(a: &[C64], b: &[C64]) -> f64 {
+    #[cfg(target_arch = "x86_64")]
+    if crate::cr::simd_available() {
+        // Safety: AVX-512F is present (checked at run time just above).
+        return unsafe { re_dot_avx512(a, b) };
+    }
     let mut acc = [0.0f64; 8];
     let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
     let tail: f64 = ca
@@ -161,6 +190,37 @@ pub fn re_dot(a: &[C64], b: &[C64]) -> f64 {
         }
     }
     acc.iter().sum::<f64>() + tail
+}
+
+/// [`re_dot`] with AVX-512: Re(aᴴb) = Σ (Re aᵢ Re bᵢ + Im aᵢ Im bᵢ) is the real dot product
+/// of the two vectors read as interleaved doubles, summed in four registers of eight partial
+/// sums (32 in all, so that the FMAs do not wait on each other), with a masked last register.
+///
+/// Safety: the processor has AVX-512F.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn re_dot_avx512(a: &[C64], b: &[C64]) -> f64 {
+    use std::arch::x86_64::*;
+    let n = 2 * a.len().min(b.len());
+    // C64 is repr(C) {re, im}: the entries are 2·len contiguous doubles.
+    let (pa, pb) = (a.as_ptr().cast::<f64>(), b.as_ptr().cast::<f64>());
+    let mut acc = [_mm512_setzero_pd(); 4];
+    let mut k = 0;
+    while k + 32 <= n {
+        for (r, s) in acc.iter_mut().enumerate() {
+            let (x, y) = (pa.add(k + 8 * r), pb.add(k + 8 * r));
+            *s = _mm512_fmadd_pd(_mm512_loadu_pd(x), _mm512_loadu_pd(y), *s);
+        }
+        k += 32;
+    }
+    while k < n {
+        let mask = if n - k >= 8 { 0xff } else { (1u8 << (n - k)) - 1 };
+        let (x, y) = (_mm512_maskz_loadu_pd(mask, pa.add(k)), _mm512_maskz_loadu_pd(mask, pb.add(k)));
+        acc[0] = _mm512_fmadd_pd(x, y, acc[0]);
+        k += 8;
+    }
+    let s = _mm512_add_pd(_mm512_add_pd(acc[0], acc[1]), _mm512_add_pd(acc[2], acc[3]));
+    _mm512_reduce_add_pd(s)
 }
 
 /// √(Σ|aᵢ|²), without overflow or underflow of the squares: when the plain sum of squares is

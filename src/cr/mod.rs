@@ -40,9 +40,9 @@ pub use function::TANGENT_ENTRIES;
 pub use function::{layout, split_point, Function, VarInfo};
 pub use graph::{Graph, Node, NodeId, Op, Spectral, Trans, Unary, MATERIALIZE_ENTRIES};
 pub use linalg::{herm_eig, HermEig};
-pub(crate) use row_kernel::available as simd_available;
 pub use lsq::{LeastSquares, ResidualPiece};
 /// v ↦ H v + K conj(v) at a fixed point ([`Objective::hvp_at`]).
 pub use objective::HvpAt;
 pub use objective::{hvp_columns, Objective};
+pub(crate) use row_kernel::available as simd_available;
 pub use tangent::{propagate, propagate_tangents, Batch, Tangent};

@@ -126,7 +126,10 @@ impl CVec {
     }
     fn map(&self, f: impl Fn(C64) -> C64) -> CVec {
         let mut v = buffer(self.0.len());
-        wide(|v: &mut Vec<C64>| v.extend(self.0.iter().map(|a| f(*a))), &mut v);
+        wide(
+            |v: &mut Vec<C64>| v.extend(self.0.iter().map(|a| f(*a))),
+            &mut v,
+        );
         CVec(v)
     }
 }
@@ -214,8 +217,15 @@ unsafe fn re_dot_avx512(a: &[C64], b: &[C64]) -> f64 {
         k += 32;
     }
     while k < n {
-        let mask = if n - k >= 8 { 0xff } else { (1u8 << (n - k)) - 1 };
-        let (x, y) = (_mm512_maskz_loadu_pd(mask, pa.add(k)), _mm512_maskz_loadu_pd(mask, pb.add(k)));
+        let mask = if n - k >= 8 {
+            0xff
+        } else {
+            (1u8 << (n - k)) - 1
+        };
+        let (x, y) = (
+            _mm512_maskz_loadu_pd(mask, pa.add(k)),
+            _mm512_maskz_loadu_pd(mask, pb.add(k)),
+        );
         acc[0] = _mm512_fmadd_pd(x, y, acc[0]);
         k += 8;
     }

@@ -157,7 +157,10 @@ minimize = "sum((abs2(A * z) - y).^2) / {M}"
 /// half of `TARGET_ERR` on this seeded instance (checked again, outside the timed loop, below).
 const METHODS: &[(&str, f64)] = &[
     ("levenberg_marquardt", 1e-6),
-    ("gauss_newton", 1e-7),
+    // 1e-7 ended at 8.7e-13 until session 12 and at 1.1e-10 since (‖g‖ 7.3e-10 and 5.9e-8 after
+    // the same 11 iterations): near f ≈ 0 the step's acceptance test compares values at the
+    // rounding level, and an inner product summed in another order changed the last step.
+    ("gauss_newton", 1e-8),
     ("newton", 1e-6),
     ("pseudo_newton", 1e-8),
     ("lbfgs", 1e-8),

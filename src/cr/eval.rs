@@ -245,11 +245,34 @@ pub(crate) fn is_elementwise(op: &Op) -> bool {
 /// entries on the same range (`args[1]` is empty for one-argument operations). Other
 /// operations leave `out` unchanged.
 pub(crate) fn elementwise_into(g: &Graph, node: &Node, args: [&[C64]; 2], out: &mut [C64]) {
+    #[cfg(target_arch = "x86_64")]
+    if super::simd_available() {
+        // Safety: AVX-512F is present (checked at run time just above).
+        return unsafe { elementwise_into_avx512(g, node, args, out) };
+    }
+    elementwise_loops(g, node, args, out)
+}
+
+/// [`elementwise_into`] compiled with AVX-512F, so that its loops use 512-bit registers (the
+/// crate targets baseline x86-64, SSE2).
+///
+/// Safety: the processor has AVX-512F.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn elementwise_into_avx512(g: &Graph, node: &Node, args: [&[C64]; 2], out: &mut [C64]) {
+    elementwise_loops(g, node, args, out)
+}
+
+/// The loops of [`elementwise_into`].
+#[inline(always)]
+fn elementwise_loops(g: &Graph, node: &Node, args: [&[C64]; 2], out: &mut [C64]) {
+    #[inline(always)]
     fn map1(a: &[C64], out: &mut [C64], f: impl Fn(C64) -> C64) {
         for (o, &x) in out.iter_mut().zip(a) {
             *o = f(x);
         }
     }
+    #[inline(always)]
     fn map2(a: &[C64], b: &[C64], out: &mut [C64], f: impl Fn(C64, C64) -> C64) {
         for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
             *o = f(x, y);

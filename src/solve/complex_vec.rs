@@ -366,8 +366,8 @@ impl ArgminSignum for CVec {
 mod tests {
     use super::*;
 
-    /// Reused buffers carry no stale entries or lengths: vectors made after others of other
-    /// lengths were dropped have exactly their own entries.
+    /// The AVX-512 path (when the processor has it) and the portable loop against the plain
+    /// sum, on every length of the last register and of the last chunk.
     #[test]
     fn re_dot_agrees_with_its_portable_loop_on_every_tail() {
         for n in 0..70 {
@@ -391,6 +391,8 @@ mod tests {
         }
     }
 
+    /// Reused buffers carry no stale entries or lengths: vectors made after others of other
+    /// lengths were dropped have exactly their own entries.
     #[test]
     fn pooled_buffers_start_empty() {
         let long = CVec((0..300).map(|k| C64::new(k as f64, 1.0)).collect());

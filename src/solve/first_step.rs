@@ -6,9 +6,9 @@
 //! on a quartic such as phase retrieval it lands far past the minimum along d₀, and the line
 //! search spends several evaluations to come back (six on the n = 128 bench instance).
 //!
-//! L-BFGS-B (Byrd, Lu, Nocedal & Zhu 1995; `lnsrlb` in the Fortran code, routine of
-//! Zhu, Byrd, Lu & Nocedal 1997) and PyTorch's `LBFGS` both scale that one trial step to unit
-//! length, α₀ = 1/‖d₀‖. From the second iteration on, the two-loop recursion scales its
+//! L-BFGS-B (Byrd, Lu, Nocedal & Zhu 1995; routine `lnsrlb` of the Fortran code, Zhu, Byrd,
+//! Lu & Nocedal 1997) scales that one trial step to unit length, α₀ = 1/‖d₀‖; PyTorch's
+//! `LBFGS` does the same with the 1-norm, capped at 1. From the second iteration on, the two-loop recursion scales its
 //! direction by γ = sᵀy / yᵀy (Nocedal & Wright, *Numerical Optimization*, 2nd ed., eq. 7.20),
 //! and α = 1 is the natural trial step again. [`FirstStepScaled`] does exactly this around any
 //! argmin line search: argmin's `LBFGS` hands each new direction to the line search it keeps as a

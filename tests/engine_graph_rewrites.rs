@@ -291,3 +291,54 @@ fn linear_tangent_rules_evaluate_no_values() {
         );
     }
 }
+
+/// The constant 2 × 3 matrices among a graph's nodes.
+fn copies_2x3(g: &Graph) -> Vec<Arc<Tensor>> {
+    g.nodes()
+        .iter()
+        .filter_map(|n| match &n.op {
+            Op::Const(t) if t.shape() == Shape::Matrix(2, 3) => Some(t.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A problem stores the copy Aᴴ that the gradient of A·z reads when it is built, and every
+/// function compiled from it reads that same copy (no transpose per compile); a product of two
+/// constants, which no gradient passes through, gets none.
+#[test]
+fn problems_store_the_pullback_copy_once_for_every_compile() {
+    let text = "[data]\n\
+        A = [[1, 2], [0, -1], [3, 0.5]]\n\
+        b = [1, -1, 2]\n\
+        c = [0.5, -2]\n\
+        [variables]\n\
+        z = { type = \"complex\", shape = [2] }\n\
+        [objective]\n\
+        minimize = \"norm2sq(A * z - b) + norm2sq(A * c)\"\n";
+    let p = wirtinger::io::parse_problem(text, std::path::Path::new("copy.toml"))
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let stored = copies_2x3(&p.graph);
+    assert_eq!(stored.len(), 1, "one copy, for the product with z only");
+    let a = match p.data.get("A") {
+        Some(DataValue::Dense { value, .. }) => value.clone(),
+        _ => panic!("A is dense"),
+    };
+    for i in 0..3 {
+        for j in 0..2 {
+            assert_eq!(stored[0].data()[j + 2 * i], a.data()[i + 3 * j].conj());
+        }
+    }
+    for _ in 0..2 {
+        let f = p.function().expect("compiles");
+        let used = copies_2x3(f.graph());
+        assert_eq!(used.len(), 1, "the compile made no second copy");
+        assert!(
+            Arc::ptr_eq(&used[0], &stored[0]),
+            "the problem's copy is read"
+        );
+        let z = [c(0.3, -0.7), c(1.1, 0.4)];
+        let rep = check_derivatives(&f, &z, 3).unwrap_or_else(|e| panic!("{e:?}"));
+        assert!(rep.passed(), "{rep:?}");
+    }
+}

@@ -530,7 +530,7 @@ impl Graph {
     /// phase retrieval at n = 128, m = 576 take 52.5 µs instead of 57.7 µs
     /// (`cargo bench --bench solvers -- phase_retrieval_parts`). The copy costs the constant's
     /// size once more, and is made only up to [`MATERIALIZE_ENTRIES`] entries.
-    fn materialize(&mut self, a: NodeId, ta: Trans) -> (NodeId, Trans) {
+    pub(crate) fn materialize(&mut self, a: NodeId, ta: Trans) -> (NodeId, Trans) {
         let Op::Const(t) = &self.nodes[a].op else {
             return (a, ta);
         };

@@ -28,7 +28,7 @@ mod row_kernel;
 pub mod sparse;
 mod tangent;
 
-pub use adjoint::{active_nodes, pullback};
+pub use adjoint::{active_nodes, prepare_pullback_copies, pullback};
 pub use check::{check_derivatives, random_point, CheckReport, GRADIENT_TOL, HESSIAN_TOL};
 pub use coords::Coords;
 pub use custom::CustomOp;

@@ -169,6 +169,7 @@ impl Cx {
         let constraints =
             self.constraints(root.get("constraints"), &mut graph, &var_types, &data)?;
         let solver = self.solver(root.get("solver"))?;
+        crate::cr::prepare_pullback_copies(&mut graph);
         Ok(Problem {
             name,
             description,

@@ -422,6 +422,7 @@ impl ProblemBuilder {
                 init: init.clone().and_then(|t| t.reshaped(ty.shape)),
             });
         }
+        crate::cr::prepare_pullback_copies(&mut graph);
         Ok(Problem {
             name: self.name.clone(),
             description: None,

@@ -19,7 +19,7 @@
 //! kernels of [`super::row_kernel`]. Regions are planned only when those kernels run
 //! (AVX-512F); elsewhere the two products stay faer's.
 
-use super::eval::{elementwise_into, is_elementwise, EvalError, Values};
+use super::eval::{elementwise_into, is_elementwise, sum_entries, EvalError, Values};
 use super::graph::{Graph, NodeId, Op, Trans};
 use super::row_kernel::{accumulate, available, conj_dots, Accumulator, Columns, Packed};
 use crate::model::Tensor;
@@ -293,7 +293,7 @@ pub(crate) fn run(g: &Graph, r: &RowRegion, values: &mut Values) -> Result<(), E
                     }
                 };
                 if matches!(node.op, Op::Sum) {
-                    out[0] += arg(0).iter().sum::<C64>();
+                    out[0] += sum_entries(arg(0));
                 } else {
                     elementwise_into(g, node, [arg(0), arg(1)], &mut out[part(k + 1, &rows)]);
                 }

@@ -69,12 +69,29 @@ pub(crate) struct RowRegion {
     /// node outside the region or an output reads). The others live in a scratch buffer of one
     /// block of rows and get no value.
     stored: Vec<bool>,
+    /// For each chain node, where each argument is read from.
+    args: Vec<Vec<Arg>>,
+    /// The arguments from outside the region (before p, or constants), z and A.
+    outside: Vec<NodeId>,
+}
+
+/// Where a chain node's argument is read from.
+#[derive(Clone, Copy, Debug)]
+enum Arg {
+    /// The buffer of p (slot 0) or of chain node k (slot 1 + k).
+    Slot(usize),
+    /// The value of the node `outside[k]` (outside the region).
+    Outside(usize),
 }
 
 impl RowRegion {
     /// p followed by the chain.
     fn nodes(&self) -> impl Iterator<Item = NodeId> + '_ {
         std::iter::once(self.p).chain(self.chain.iter().copied())
+    }
+    /// The buffer slot of a node of the region: 0 for p, 1 + k for chain node k.
+    fn slot(&self, id: NodeId) -> Option<usize> {
+        self.nodes().position(|k| k == id)
     }
 }
 
@@ -100,6 +117,27 @@ pub(crate) fn plan(g: &Graph, outputs: &[NodeId], needed: &[bool]) -> Vec<RowReg
             .nodes()
             .map(|id| matches!(g.node(id).op, Op::Sum) || read_outside(id))
             .collect();
+        let matrix = match r.layout {
+            Layout::Adjoint(c) | Layout::Columns(c) => c,
+        };
+        let chain_args = r.chain.iter().flat_map(|&k| g.node(k).args.iter().copied());
+        let mut outside: Vec<NodeId> = chain_args
+            .filter(|&a| r.slot(a).is_none())
+            .chain([r.z, matrix])
+            .collect();
+        outside.sort_unstable();
+        outside.dedup();
+        // Every argument outside the region is in `outside` (collected just above).
+        let arg = |a: NodeId| match r.slot(a) {
+            Some(s) => Arg::Slot(s),
+            None => Arg::Outside(outside.binary_search(&a).unwrap_or_default()),
+        };
+        r.args = r
+            .chain
+            .iter()
+            .map(|&k| g.node(k).args.iter().map(|&a| arg(a)).collect())
+            .collect();
+        r.outside = outside;
         // A node belongs to at most one region.
         let taken = |n: NodeId| {
             regions
@@ -150,6 +188,8 @@ fn region_at(g: &Graph, needed: &[bool], q: NodeId) -> Option<RowRegion> {
             w,
             chain,
             stored: Vec::new(),
+            args: Vec::new(),
+            outside: Vec::new(),
         })
     })
 }
@@ -194,22 +234,13 @@ fn chain_from(g: &Graph, needed: &[bool], p: NodeId, q: NodeId, m: usize) -> Vec
 /// Evaluates a region into `values`: q, the sums, and p and the chain nodes whose values are
 /// kept; the others are marked as evaluated without a value.
 pub(crate) fn run(g: &Graph, r: &RowRegion, values: &mut Values) -> Result<(), EvalError> {
-    // Buffer slots: 0 is p, 1 + k is chain[k].
-    let slot = |id: NodeId| r.nodes().position(|k| k == id);
     // Arguments from outside the region first (they come before p, or are constants).
+    for &a in &r.outside {
+        values.ensure(g, a)?;
+    }
     let matrix = match r.layout {
         Layout::Adjoint(c) | Layout::Columns(c) => c,
     };
-    let outside: Vec<NodeId> = r
-        .chain
-        .iter()
-        .flat_map(|&k| g.node(k).args.iter().copied())
-        .chain([r.z, matrix])
-        .filter(|&a| slot(a).is_none())
-        .collect();
-    for &a in &outside {
-        values.ensure(g, a)?;
-    }
     let z = values.arc(r.z)?.clone();
     let c = values.arc(matrix)?.clone();
     let n = z.data().len();
@@ -221,11 +252,16 @@ pub(crate) fn run(g: &Graph, r: &RowRegion, values: &mut Values) -> Result<(), E
     .max(8)
         / 8
         * 8;
-    let packed = Packed::new(z.data());
-    // Aᴴw: from the stored Aᴴ in two real accumulators; from A's columns, one conjugate dot
-    // per column and block, added up in place.
-    let mut acc = Accumulator::new(n);
-    let mut q = vec![C64::new(0.0, 0.0); n];
+    // Aᴴw: from the stored Aᴴ in two real accumulators (against the packed z); from A's
+    // columns, one conjugate dot per column and block, added up in place in q.
+    let (packed, mut acc, mut q) = match r.layout {
+        Layout::Adjoint(_) => (Packed::new(z.data()), Accumulator::new(n), Vec::new()),
+        Layout::Columns(_) => (
+            Packed::new(&[]),
+            Accumulator::new(0),
+            vec![C64::new(0.0, 0.0); n],
+        ),
+    };
 
     // A kept node's buffer has all its entries (a sum's running total is entry 0); a scratch
     // buffer holds one block of rows.
@@ -237,25 +273,13 @@ pub(crate) fn run(g: &Graph, r: &RowRegion, values: &mut Values) -> Result<(), E
             vec![C64::new(0.0, 0.0); len]
         })
         .collect();
-    enum Arg {
-        Slot(usize),
-        Outside(Arc<Tensor>),
-    }
-    let args: Vec<Vec<Arg>> = r
-        .chain
+    // The outside arguments' values, read below while `values` is not borrowed.
+    let outside: Vec<Arc<Tensor>> = r
+        .outside
         .iter()
-        .map(|&k| {
-            g.node(k)
-                .args
-                .iter()
-                .map(|&a| match slot(a) {
-                    Some(s) => Ok(Arg::Slot(s)),
-                    None => values.arc(a).map(|t| Arg::Outside(t.clone())),
-                })
-                .collect::<Result<_, _>>()
-        })
+        .map(|&a| values.arc(a).cloned())
         .collect::<Result<_, _>>()?;
-    let w_slot = slot(r.w).unwrap_or(0);
+    let w_slot = r.slot(r.w).unwrap_or(0);
     // The entries of `rows` in a slot's buffer.
     let part = |s: usize, rows: &Range<usize>| {
         if r.stored[s] {
@@ -286,9 +310,9 @@ pub(crate) fn run(g: &Graph, r: &RowRegion, values: &mut Values) -> Result<(), E
             let mut out = std::mem::take(&mut bufs[k + 1]);
             {
                 let arg = |j: usize| -> &[C64] {
-                    match args[k].get(j) {
-                        Some(Arg::Slot(s)) => &bufs[*s][part(*s, &rows)],
-                        Some(Arg::Outside(t)) => &t.data()[rows.clone()],
+                    match r.args[k].get(j) {
+                        Some(&Arg::Slot(s)) => &bufs[s][part(s, &rows)],
+                        Some(&Arg::Outside(o)) => &outside[o].data()[rows.clone()],
                         None => &[],
                     }
                 };

@@ -111,12 +111,7 @@ impl Iterate for CVec {
         super::complex_vec::norm(&self.0)
     }
     fn dist(&self, other: &Self) -> f64 {
-        self.0
-            .iter()
-            .zip(&other.0)
-            .map(|(a, b)| (a - b).norm_sqr())
-            .sum::<f64>()
-            .sqrt()
+        super::complex_vec::dist(&self.0, &other.0)
     }
 }
 

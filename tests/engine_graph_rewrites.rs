@@ -341,4 +341,11 @@ fn problems_store_the_pullback_copy_once_for_every_compile() {
         let rep = check_derivatives(&f, &z, 3).unwrap_or_else(|e| panic!("{e:?}"));
         assert!(rep.passed(), "{rep:?}");
     }
+    // A problem built in code stores it too.
+    let mut b = wirtinger::model::builder::ProblemBuilder::new();
+    let z = b.complex_var("z", &[2]);
+    let a = b.data("A", (*a).clone(), false);
+    b.minimize(wirtinger::model::builder::fns::norm2sq(&a * &z));
+    let built = b.build().unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(copies_2x3(&built.graph).len(), 1);
 }

@@ -7,7 +7,8 @@
 //!    embedding (`argmin_lbfgs`), on the same problem.
 //! 3. Newton on the Hermitian rank-one fit ‖M − zzᴴ‖²_F, n = 200: one full step split into the
 //!    engine's assembly of (H, K) and the solve, against faer's bare dense factorization of the
-//!    same real 2n×2n system.
+//!    same real 2n×2n system; the target's ratio of the two is measured in paired rounds
+//!    ([`paired_ratio`]), beside criterion's medians.
 //!
 //! Criterion naming: a group is one problem instance (`phase_retrieval_n128_m576`,
 //! `rank_one_newton_n200_start`), an id is what runs on it, and the group's baseline has an id

@@ -51,6 +51,15 @@ enum Layout {
     Columns(NodeId),
 }
 
+impl Layout {
+    /// The constant node the rows are read from (Aᴴ or A).
+    fn matrix(self) -> NodeId {
+        match self {
+            Layout::Adjoint(c) | Layout::Columns(c) => c,
+        }
+    }
+}
+
 /// A product p = Az with a constant A (m × n), the entrywise nodes computed from it row by
 /// row, and the adjoint product q = Aᴴw of one of them, evaluated together ([module
 /// docs](self)).
@@ -117,9 +126,7 @@ pub(crate) fn plan(g: &Graph, outputs: &[NodeId], needed: &[bool]) -> Vec<RowReg
             .nodes()
             .map(|id| matches!(g.node(id).op, Op::Sum) || read_outside(id))
             .collect();
-        let matrix = match r.layout {
-            Layout::Adjoint(c) | Layout::Columns(c) => c,
-        };
+        let matrix = r.layout.matrix();
         let chain_args = r.chain.iter().flat_map(|&k| g.node(k).args.iter().copied());
         let mut outside: Vec<NodeId> = chain_args
             .filter(|&a| r.slot(a).is_none())
@@ -238,9 +245,7 @@ pub(crate) fn run(g: &Graph, r: &RowRegion, values: &mut Values) -> Result<(), E
     for &a in &r.outside {
         values.ensure(g, a)?;
     }
-    let matrix = match r.layout {
-        Layout::Adjoint(c) | Layout::Columns(c) => c,
-    };
+    let matrix = r.layout.matrix();
     let z = values.arc(r.z)?.clone();
     let c = values.arc(matrix)?.clone();
     let n = z.data().len();
